@@ -1,0 +1,112 @@
+/**
+ * Bodies: how a function written on the calling thread becomes code on every thread.
+ *
+ * A body is shipped as its source text and compiled on each thread (the calling thread
+ * too, so that a body behaves the same wherever it runs). For each body and loop kind a
+ * small runner is compiled with `new Function`, so that every body gets a call site of its
+ * own inside the index loop: V8 sees one target there and can inline the body.
+ *
+ * Module bodies (moduleBody) are named exports of a module file, imported on each thread;
+ * they may import other code and use module-level state.
+ */
+import { asyncBody, bodyNotPortable, notFunction, badOption } from './errors.js';
+import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './control.js';
+
+const MODULE_BODY = 'parafor.moduleBody';
+
+/** A body exported by a module file; make one with moduleBody(). */
+export interface ModuleBody {
+  readonly kind: typeof MODULE_BODY;
+  /** Absolute URL of the module (file: URLs, as import() takes them). */
+  readonly url: string;
+  /** Name of the export. */
+  readonly name: string;
+}
+
+/**
+ * Names a body exported by a module file, for bodies that import other code or keep
+ * module-level state. Each thread imports the module once. `url` is a file URL or an
+ * absolute path; relative URLs are resolved with `new URL('./kernels.js', import.meta.url)`.
+ */
+export function moduleBody(url: string | URL, name = 'default'): ModuleBody {
+  let href: string;
+  if (url instanceof URL || (typeof url === 'object' && url !== null && 'href' in url)) href = String((url as URL).href);
+  else if (typeof url === 'string' && url.startsWith('/')) href = new URL(`file://${url}`).href;
+  else if (typeof url === 'string' && /^[a-z]+:/i.test(url)) href = url;
+  else throw badOption('url', url, 'a URL or an absolute path of a module file');
+  if (typeof name !== 'string' || name === '') throw badOption('name', name, 'the name of an export');
+  return Object.freeze({ kind: MODULE_BODY, url: href, name });
+}
+
+export function isModuleBody(value: unknown): value is ModuleBody {
+  return typeof value === 'object' && value !== null && (value as ModuleBody).kind === MODULE_BODY;
+}
+
+/** Sources of functions already checked, so a body passed again costs one lookup. */
+const checked = new WeakMap<object, string>();
+
+/** Checks a body argument and returns its source (functions) or the module body itself. */
+export function bodySource(name: string, body: unknown): string | ModuleBody {
+  if (typeof body === 'function') {
+    const known = checked.get(body);
+    if (known !== undefined) return known;
+  }
+  if (isModuleBody(body)) return body;
+  if (typeof body !== 'function') throw notFunction(name, body);
+  const source = Function.prototype.toString.call(body);
+  if (/^async[\s(]/.test(source) || Object.prototype.toString.call(body) === '[object AsyncFunction]') {
+    throw asyncBody(name);
+  }
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw bodyNotPortable(name, source);
+  checked.set(body, source);
+  return source;
+}
+
+type AnyFn = (...args: never[]) => unknown;
+
+/**
+ * Compiles a function's source back into a function, with nothing in scope but globals.
+ * Method shorthand (`body(i) {...}`) is accepted by retrying as a function expression.
+ */
+export function compileSource(name: string, source: string): AnyFn {
+  let fn: unknown;
+  try {
+    fn = new Function(`"use strict"; return (${source}\n);`)();
+  } catch (first) {
+    if (!(first instanceof SyntaxError) && (first as Error)?.name !== 'SyntaxError') throw first;
+    try {
+      fn = new Function(`"use strict"; return (function ${source}\n);`)();
+    } catch {
+      throw bodyNotPortable(name, source);
+    }
+  }
+  if (typeof fn !== 'function') throw bodyNotPortable(name, source);
+  return fn as AnyFn;
+}
+
+/**
+ * Per-chunk entry point of a body. `acc` is the accumulator for reductions (ignored by
+ * loops); `fault.index` receives the index that threw.
+ */
+export type Runner = (acc: unknown, lo: number, hi: number, shared: unknown, ctx: unknown, fault: Fault) => unknown;
+
+export interface Fault {
+  index: number;
+}
+
+const RUNNER_SOURCE: Record<number, string> = {
+  [KIND_FOR]:
+    'let i = lo; try { for (; i < hi; i++) body(i, shared, ctx); } catch (e) { fault.index = i; throw e; } return acc;',
+  [KIND_FOR_RANGE]: 'fault.index = lo; body(lo, hi, shared, ctx); return acc;',
+  [KIND_REDUCE]:
+    'let i = lo; try { for (; i < hi; i++) acc = body(acc, i, shared, ctx); } catch (e) { fault.index = i; throw e; } return acc;',
+  [KIND_REDUCE_RANGE]: 'fault.index = lo; return body(acc, lo, hi, shared, ctx);',
+};
+
+/** A fresh runner (its own compiled code and type feedback) around `body`. */
+export function makeRunner(kind: number, body: AnyFn): Runner {
+  const src = RUNNER_SOURCE[kind];
+  if (src === undefined) throw new RangeError(`unknown loop kind ${kind}`);
+  const factory = new Function('body', `"use strict"; return function run(acc, lo, hi, shared, ctx, fault) { ${src} };`);
+  return factory(body) as Runner;
+}

@@ -1,0 +1,113 @@
+/**
+ * The control block: the one SharedArrayBuffer through which the calling thread and the
+ * workers of a team coordinate. Every slot has a name here and nothing else indexes the
+ * buffer with a bare number. The protocol that gives these slots their meaning (who writes
+ * which slot, in which order, and why each race is ruled out) is written down once, in
+ * docs/design.md; the comments here only say what each slot holds.
+ *
+ * Words that different threads write during a region sit on their own 128-byte line (32
+ * Int32 slots), so that a worker bumping one counter does not invalidate the line another
+ * thread is polling (adjacent-line prefetch makes 64 bytes too little on x86).
+ */
+
+/** Int32 slots per padded line (128 bytes). */
+export const LINE = 32;
+
+// ---- words written by several threads, one per line -------------------------------------
+
+/** Region generation. Written by the caller only (+1 to publish a region); workers wait on it. design.md#publish */
+export const CTRL_EPOCH = 0 * LINE;
+/** Slots not yet claimed. Caller stores P; every thread claims with Atomics.sub; > 0 means a slot was won. design.md#claim */
+export const CTRL_SLOTS = 1 * LINE;
+/** Slots finished in this region. Every thread that ran a slot adds 1; the one that makes it P notifies. The caller waits on it. design.md#join */
+export const CTRL_DONE = 2 * LINE;
+/** Dynamic/guided work counter (in units of CTRL_UNIT iterations). Claimed with Atomics.add / compareExchange. */
+export const CTRL_NEXT = 3 * LINE;
+/** Workers currently inside (or about to enter) Atomics.wait on CTRL_EPOCH. */
+export const CTRL_SLEEPERS = 4 * LINE;
+/** 0, or 1 + the slot that failed first (compareExchange from 0). Non-zero also tells every thread to stop early. */
+export const CTRL_ERROR = 5 * LINE;
+/** Team lifecycle: TEAM_OPEN or TEAM_CLOSING. Written by the caller only. */
+export const CTRL_STATE = 6 * LINE;
+/** Workers that have entered their serving loop. Each worker adds 1 once; Team.start() waits on it. */
+export const CTRL_ONLINE = 7 * LINE;
+
+// ---- the region descriptor: written by the caller only, before CTRL_SLOTS is stored ------
+
+const DESC = 8 * LINE;
+/** One of the KIND_* constants below. */
+export const CTRL_KIND = DESC + 0;
+/** Id of the body in the team's body registry. */
+export const CTRL_BODY = DESC + 1;
+/** Version of the `shared` payload the body receives (0: undefined). */
+export const CTRL_SHARED = DESC + 2;
+/** One of the SCHED_* constants. */
+export const CTRL_SCHEDULE = DESC + 3;
+/** P: the number of slots (virtual threads, ctx.numThreads) of the region. */
+export const CTRL_NSLOTS = DESC + 4;
+/** Workers with id <= this take part; the rest go back to sleep. */
+export const CTRL_MAX_WORKER = DESC + 5;
+/** Chunk size (iterations) for static-chunked and dynamic schedules; minimum chunk for guided. */
+export const CTRL_CHUNK = DESC + 6;
+/** Iterations per unit of CTRL_NEXT (1 unless a loop has more than 2^30 chunks). */
+export const CTRL_UNIT = DESC + 7;
+/** Spin budget in microseconds for workers after this region (0: sleep at once). */
+export const CTRL_SPIN_US = DESC + 8;
+/** Reducer id for built-in reducers (REDUCER_* in reducers.ts), or REDUCER_CUSTOM. */
+export const CTRL_REDUCER = DESC + 9;
+/** Id of the identity function of a custom reducer in the body registry, 0 when the identity is a value. */
+export const CTRL_IDENTITY = DESC + 10;
+/** Sequence number of the region (1, 2, ...), tags the messages that belong to it. */
+export const CTRL_REGION = DESC + 11;
+/** Number of Int32 slots before the Float64 area. */
+const INT_FIELDS = DESC + LINE;
+
+// ---- Float64 area (indices into a Float64Array over the same buffer) ----------------------
+
+const F64_BASE = INT_FIELDS / 2;
+/** First index of the loop (a safe integer). */
+export const F64_START = F64_BASE + 0;
+/** One past the last index. */
+export const F64_END = F64_BASE + 1;
+/** Partials of built-in reductions, one per slot, written once by the thread that ran that slot. */
+export const F64_PARTIALS = F64_BASE + LINE / 2;
+
+/** The largest team and the largest numThreads of a call. */
+export const MAX_THREADS = 512;
+
+/** Bytes of the control buffer. */
+export const CONTROL_BYTES = (F64_PARTIALS + MAX_THREADS) * 8;
+
+// ---- region kinds ------------------------------------------------------------------------
+
+/** body(i, shared, ctx) for each i. */
+export const KIND_FOR = 1;
+/** body(lo, hi, shared, ctx) for each chunk. */
+export const KIND_FOR_RANGE = 2;
+/** acc = fold(acc, i, shared, ctx) for each i. */
+export const KIND_REDUCE = 3;
+/** acc = fold(acc, lo, hi, shared, ctx) for each chunk. */
+export const KIND_REDUCE_RANGE = 4;
+
+// ---- schedules ---------------------------------------------------------------------------
+
+export const SCHED_STATIC = 0;
+export const SCHED_DYNAMIC = 1;
+export const SCHED_GUIDED = 2;
+
+// ---- team states (CTRL_STATE) ------------------------------------------------------------
+
+/** Workers serve regions. */
+export const TEAM_OPEN = 0;
+/** Workers leave their loop at the next wake-up. TEAM_OPEN -> TEAM_CLOSING: caller only, once, in close(). */
+export const TEAM_CLOSING = 1;
+
+/** The views every thread builds over the control buffer. */
+export interface Control {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
+export function controlViews(buffer: SharedArrayBuffer): Control {
+  return { i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
+}

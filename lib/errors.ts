@@ -1,0 +1,176 @@
+/**
+ * Every error parafor raises, and every message, in one place. Messages name the argument
+ * and the value that was wrong; specs match them, so a message never changes silently.
+ */
+
+/** Formats a value for an error message: strings quoted, others as JS would print them. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    return tag === 'Object' ? 'an object' : `a ${tag}`;
+  }
+  return String(value);
+}
+
+export function notInteger(name: string, value: unknown, what = 'a safe integer'): Error {
+  return typeof value === 'number'
+    ? new RangeError(`\`${name}\` must be ${what}, got ${show(value)}`)
+    : new TypeError(`\`${name}\` must be ${what}, got ${show(value)}`);
+}
+
+export function notPositiveInteger(name: string, value: unknown): Error {
+  return notInteger(name, value, 'a positive integer');
+}
+
+export function tooManyThreads(name: string, value: number, max: number): RangeError {
+  return new RangeError(`\`${name}\` must be at most ${max}, got ${value}`);
+}
+
+export function unknownName(name: string, value: unknown, allowed: readonly string[]): Error {
+  const list = allowed.map((a) => `'${a}'`).join(', ');
+  return typeof value === 'string'
+    ? new RangeError(`\`${name}\` must be one of ${list}, got ${show(value)}`)
+    : new TypeError(`\`${name}\` must be one of ${list}, got ${show(value)}`);
+}
+
+export function notFunction(name: string, value: unknown): TypeError {
+  return new TypeError(`\`${name}\` must be a function, got ${show(value)}`);
+}
+
+export function badOption(name: string, value: unknown, what: string): TypeError {
+  return new TypeError(`\`${name}\` must be ${what}, got ${show(value)}`);
+}
+
+export function badEnv(name: string, value: string, what: string): RangeError {
+  return new RangeError(`environment variable ${name} must be ${what}, got ${show(value)}`);
+}
+
+export function asyncBody(name: string): TypeError {
+  return new TypeError(
+    `\`${name}\` must be a synchronous function: parafor does not await what a body returns`,
+  );
+}
+
+export function bodyNotPortable(name: string, source: string): TypeError {
+  const head = source.length > 60 ? `${source.slice(0, 57)}...` : source;
+  return new TypeError(
+    `\`${name}\` cannot be sent to a worker thread: its source (${head}) is not a function ` +
+      'expression (native and bound functions cannot be shipped; use a plain function or a module body)',
+  );
+}
+
+export function plainArrayBuffer(path: string): TypeError {
+  return new TypeError(
+    `\`${path}\` is a typed array on a plain ArrayBuffer: workers would write to a copy and ` +
+      'the writes would be lost. Allocate it with sharedArray(Ctor, n), which puts it on a SharedArrayBuffer',
+  );
+}
+
+export function notShareable(path: string, value: unknown): TypeError {
+  return new TypeError(
+    `\`${path}\` cannot be shared with worker threads, got ${show(value)}: \`shared\` holds ` +
+      'SharedArrayBuffers, typed arrays on them, numbers, strings, booleans, null, undefined, ' +
+      'bigints, and plain objects and arrays of those',
+  );
+}
+
+export function sharedCycle(path: string): TypeError {
+  return new TypeError(`\`${path}\` refers back to an object that contains it: \`shared\` must be a tree`);
+}
+
+export function teamClosed(): Error {
+  const err = new Error('this parafor Team is closed: create a new Team to run more loops');
+  err.name = 'TeamClosedError';
+  return err;
+}
+
+/**
+ * The message that replaces "x is not defined" when a body uses a name from the scope it
+ * was written in: on the worker that name does not exist.
+ */
+export function capturedName(name: string): string {
+  return (
+    `${name} is not defined on the worker thread: parafor bodies run on other threads and ` +
+    `cannot use variables captured from the scope they were written in. Pass \`${name}\` in ` +
+    `the \`shared\` option (for example { shared: { ${name} } }) and read it from the body's ` +
+    '`shared` parameter, or export the body from a module (moduleBody)'
+  );
+}
+
+/** Where a body error happened, attached to the error that reaches the caller. */
+export interface BodyErrorInfo {
+  /** The index whose body threw (per-index bodies), or the first index of the chunk. */
+  readonly index: number;
+  /** The chunk [lo, hi) that was running. */
+  readonly chunk: readonly [number, number];
+  /** ctx.threadId of the slot that threw. */
+  readonly threadId: number;
+}
+
+/** A body error as it travels from a worker: plain data, structured-clone safe. */
+export interface ErrorRecord extends BodyErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly code: unknown;
+}
+
+const CAPTURED = /^(\S+) is not defined$/;
+
+/** Turns whatever a body threw into an ErrorRecord (on the thread that caught it). */
+export function recordError(thrown: unknown, info: BodyErrorInfo): ErrorRecord {
+  const isErr = thrown !== null && typeof thrown === 'object' && 'message' in thrown;
+  const e = thrown as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+  let name = isErr && typeof e.name === 'string' ? e.name : 'Error';
+  let message = isErr ? String(e.message) : `a loop body threw a non-error value: ${show(thrown)}`;
+  const captured = name === 'ReferenceError' ? CAPTURED.exec(message) : null;
+  if (captured && captured[1] !== undefined) message = capturedName(captured[1]);
+  if (!isErr) name = 'Error';
+  return {
+    name,
+    message,
+    stack: isErr && typeof e.stack === 'string' ? e.stack : undefined,
+    code: isErr ? e.code : undefined,
+    index: info.index,
+    chunk: info.chunk,
+    threadId: info.threadId,
+  };
+}
+
+const CTORS: Record<string, new (message: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  EvalError,
+  URIError,
+};
+
+/**
+ * The error that reaches the caller: the original class (for the built-in error classes)
+ * and message, `index`, `chunk` and `threadId` saying where it happened, and the thrower's
+ * stack after a first line that names the index.
+ */
+export function rebuildError(r: ErrorRecord): Error & BodyErrorInfo {
+  const Ctor = CTORS[r.name] ?? Error;
+  const err = new Ctor(r.message) as Error & { -readonly [K in keyof BodyErrorInfo]: BodyErrorInfo[K] } & {
+    code?: unknown;
+  };
+  if (err.name !== r.name) {
+    Object.defineProperty(err, 'name', { value: r.name, configurable: true, writable: true, enumerable: false });
+  }
+  err.index = r.index;
+  err.chunk = r.chunk;
+  err.threadId = r.threadId;
+  if (r.code !== undefined) err.code = r.code;
+  const where = `    at parafor loop index ${r.index} (chunk [${r.chunk[0]}, ${r.chunk[1]}), thread ${r.threadId})`;
+  const frames = r.stack ? r.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  err.stack = [`${r.name}: ${r.message}`, where, ...frames].join('\n');
+  return err;
+}

@@ -1,0 +1,90 @@
+/**
+ * parafor: OpenMP-style parallel loops for Node.js.
+ *
+ * The public names, one by one. The module-level functions use a default team, created on
+ * first use with the default size (PARAFOR_NUM_THREADS, else OMP_NUM_THREADS, else
+ * os.availableParallelism()); `new Team(options)` makes another.
+ */
+import { availableParallelism } from 'node:os';
+import { Team } from './team.js';
+import { teamSettings } from './options.js';
+import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold } from './types.js';
+import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
+
+export { Team } from './team.js';
+export { moduleBody } from './body.js';
+export type { ModuleBody } from './body.js';
+export { sharedArray } from './shared-array.js';
+export type { TypedArrayConstructor } from './shared-array.js';
+export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
+export type { LoopContext, LoopOptions, TeamOptions, WaitPolicy } from './options.js';
+export type { Schedule } from './schedule.js';
+export type { Reducer, ReducerName, CustomReducer } from './reducers.js';
+export type { BodyErrorInfo } from './errors.js';
+export { insideRegion as inParallel } from './state.js';
+
+let defaultTeam: Team | undefined;
+
+/** The team behind the module-level functions, created on first use. */
+export function getDefaultTeam(): Team {
+  if (defaultTeam === undefined || defaultTeam.closed) defaultTeam = new Team();
+  return defaultTeam;
+}
+
+/** The number of threads the default team's loops use (without starting it). */
+export function numThreads(): number {
+  return defaultTeam !== undefined && !defaultTeam.closed ? defaultTeam.numThreads : teamSettings(undefined).numThreads;
+}
+
+/** The number of CPUs Node may use (os.availableParallelism()), like Python's cpu_count(). */
+export function cpuCount(): number {
+  return availableParallelism();
+}
+
+/** Runs body(i, shared, ctx) for every i in [start, end) on the default team. Never blocks the event loop. */
+export function parallelFor<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): Promise<void> {
+  return getDefaultTeam().parallelFor(start, end, body, options);
+}
+
+/** Runs body(i, shared, ctx) for every i in [start, end); the calling thread takes part and blocks until all are done. */
+export function parallelForSync<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): void {
+  getDefaultTeam().parallelForSync(start, end, body, options);
+}
+
+/** The range form: body(lo, hi, shared, ctx) over chunks [lo, hi) of [start, end). */
+export function parallelForRange<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): Promise<void> {
+  return getDefaultTeam().parallelForRange(start, end, body, options);
+}
+
+/** Synchronous range form. */
+export function parallelForRangeSync<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): void {
+  getDefaultTeam().parallelForRangeSync(start, end, body, options);
+}
+
+/** Reduction: acc = fold(acc, i, shared, ctx) per thread, partials combined in thread order. */
+export function parallelReduce<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+export function parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
+export function parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
+  return getDefaultTeam().parallelReduce(start, end, fold, reducer as CustomReducer<A>, options);
+}
+
+/** Synchronous reduction. */
+export function parallelReduceSync<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+export function parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
+export function parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
+  return getDefaultTeam().parallelReduceSync(start, end, fold, reducer as CustomReducer<A>, options);
+}
+
+/** Range-form reduction: acc = fold(acc, lo, hi, shared, ctx) per chunk. */
+export function parallelReduceRange<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+export function parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
+export function parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
+  return getDefaultTeam().parallelReduceRange(start, end, fold, reducer as CustomReducer<A>, options);
+}
+
+/** Synchronous range-form reduction. */
+export function parallelReduceRangeSync<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
+export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
+  return getDefaultTeam().parallelReduceRangeSync(start, end, fold, reducer as CustomReducer<A>, options);
+}

@@ -1,0 +1,219 @@
+/**
+ * Options of teams and loops: their types, their defaults (including the environment
+ * variables, like OpenMP's), and their validation. Validation happens once per call,
+ * never per index.
+ */
+import { availableParallelism } from 'node:os';
+import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName } from './errors.js';
+import { MAX_THREADS } from './control.js';
+import { SCHEDULES, type Schedule } from './schedule.js';
+
+export type WaitPolicy = 'active' | 'passive';
+export const WAIT_POLICIES: readonly WaitPolicy[] = ['active', 'passive'];
+
+/** What a body receives besides its index: which virtual thread runs it, and how many there are. */
+export interface LoopContext {
+  /** 0 .. numThreads - 1. Under the static schedule, thread k always runs the k-th block. */
+  readonly threadId: number;
+  /** The number of threads (slots) of this loop. */
+  readonly numThreads: number;
+}
+
+/** Options of one loop call. */
+export interface LoopOptions<S = unknown> {
+  /**
+   * Data for the body, passed as its `shared` argument: SharedArrayBuffers and typed arrays
+   * on them (the same memory on every thread), and numbers, strings, booleans, bigints,
+   * null, undefined and plain objects and arrays of those (copied to each thread).
+   */
+  shared?: S;
+  /** How iterations are divided among threads. Default: the team's (PARAFOR_SCHEDULE, else 'static'). */
+  schedule?: Schedule;
+  /**
+   * Chunk size in iterations: round-robin chunks for 'static' (default: one contiguous
+   * block per thread), the grab size for 'dynamic' (default 1), the minimum grab for
+   * 'guided' (default 1). Ignored by 'auto'.
+   */
+  chunk?: number;
+  /** Threads for this call, the calling thread included. Default: the team's size. */
+  numThreads?: number;
+  /** OpenMP's `if` clause: false runs the loop serially on the calling thread. Default true. */
+  if?: boolean;
+  /**
+   * Automatic serial fallback: a loop whose predicted serial time (iterations times the
+   * body's measured cost per iteration) is below this many microseconds runs serially on
+   * the calling thread. Default 20; 0 turns the fallback off.
+   */
+  serialBelowUs?: number;
+}
+
+/** Options of a Team. */
+export interface TeamOptions {
+  /** Threads in the team, the calling thread included. Default: PARAFOR_NUM_THREADS, else OMP_NUM_THREADS, else os.availableParallelism(). */
+  numThreads?: number;
+  /**
+   * 'active': idle threads spin for up to 100 ms before they sleep (lowest latency);
+   * 'passive': they sleep at once. Default: PARAFOR_WAIT_POLICY, else OMP_WAIT_POLICY,
+   * else a spin of 500 us. Whatever the policy, a loop with more threads than cores
+   * does not spin.
+   */
+  waitPolicy?: WaitPolicy;
+  /** Spin budget in microseconds, overriding waitPolicy. */
+  spinUs?: number;
+  /** Default schedule of the team's loops. Default: PARAFOR_SCHEDULE, else OMP_SCHEDULE, else 'static'. */
+  schedule?: Schedule;
+  /** Default chunk of the team's loops (see LoopOptions.chunk). Default: from PARAFOR_SCHEDULE / OMP_SCHEDULE. */
+  chunk?: number;
+  /** Default serial fallback threshold of the team's loops (see LoopOptions.serialBelowUs). */
+  serialBelowUs?: number;
+}
+
+/** Default spin budgets, microseconds. */
+export const SPIN_DEFAULT_US = 500;
+export const SPIN_ACTIVE_US = 100_000;
+export const SERIAL_BELOW_DEFAULT_US = 20;
+
+/** The largest chunk: the work counter is an Int32 word. */
+const MAX_CHUNK = 2 ** 31 - 1;
+
+export function checkThreads(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger(name, value);
+  if (value > MAX_THREADS) throw tooManyThreads(name, value, MAX_THREADS);
+  return value;
+}
+
+export function checkChunk(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger(name, value);
+  if (value > MAX_CHUNK) throw new RangeError(`\`${name}\` must be at most ${MAX_CHUNK}, got ${value}`);
+  return value;
+}
+
+export function checkSchedule(name: string, value: unknown): Schedule {
+  if (!SCHEDULES.includes(value as Schedule)) throw unknownName(name, value, SCHEDULES);
+  return value as Schedule;
+}
+
+function checkMicros(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
+    throw typeof value === 'number'
+      ? new RangeError(`\`${name}\` must be a finite number >= 0, got ${value}`)
+      : badOption(name, value, 'a finite number >= 0');
+  }
+  return value;
+}
+
+/** Checks loop bounds: safe integers (the loop is `for (i = start; i < end; i++)`). */
+export function checkBounds(start: unknown, end: unknown): void {
+  if (typeof start !== 'number' || !Number.isSafeInteger(start)) throw notInteger('start', start);
+  if (typeof end !== 'number' || !Number.isSafeInteger(end)) throw notInteger('end', end);
+}
+
+const LOOP_KEYS = new Set(['shared', 'schedule', 'chunk', 'numThreads', 'if', 'serialBelowUs']);
+const TEAM_KEYS = new Set(['numThreads', 'waitPolicy', 'spinUs', 'schedule', 'chunk', 'serialBelowUs']);
+
+function checkKeys(name: string, options: unknown, keys: Set<string>): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw badOption(name, options, 'an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.has(key)) {
+      throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${[...keys].join(', ')}`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** Team-level settings after defaults and environment. */
+export interface TeamSettings {
+  readonly numThreads: number;
+  readonly spinUs: number;
+  readonly schedule: Schedule;
+  readonly chunk: number | undefined;
+  readonly serialBelowUs: number;
+}
+
+/** A loop call's settings after validation and team defaults. */
+export interface LoopSettings {
+  readonly schedule: Schedule;
+  readonly chunk: number | undefined;
+  readonly numThreads: number;
+  readonly parallel: boolean;
+  readonly serialBelowUs: number;
+}
+
+/** Parses an OMP_SCHEDULE-style value: "dynamic", "guided,4", "monotonic:dynamic,8". */
+function parseScheduleEnv(name: string, raw: string): { schedule: Schedule; chunk: number | undefined } {
+  const m = /^\s*(?:(?:no)?monotonic\s*:\s*)?([a-z]+)\s*(?:,\s*(\d+))?\s*$/i.exec(raw);
+  const schedule = m?.[1]?.toLowerCase();
+  if (!m || !SCHEDULES.includes(schedule as Schedule)) {
+    throw badEnv(name, raw, `one of ${SCHEDULES.join(', ')}, optionally followed by ",chunk"`);
+  }
+  const chunk = m[2] === undefined ? undefined : Number(m[2]);
+  if (chunk !== undefined && !(chunk >= 1 && chunk <= MAX_CHUNK)) throw badEnv(name, raw, 'a schedule with a chunk >= 1');
+  return { schedule: schedule as Schedule, chunk };
+}
+
+function envThreads(env: NodeJS.ProcessEnv): number | undefined {
+  for (const name of ['PARAFOR_NUM_THREADS', 'OMP_NUM_THREADS']) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const first = raw.split(',')[0]!.trim();
+    const n = Number(first);
+    if (!/^\d+$/.test(first) || n < 1 || n > MAX_THREADS) {
+      throw badEnv(name, raw, `a positive integer of at most ${MAX_THREADS}`);
+    }
+    return n;
+  }
+  return undefined;
+}
+
+function envSpin(env: NodeJS.ProcessEnv): number | undefined {
+  for (const name of ['PARAFOR_WAIT_POLICY', 'OMP_WAIT_POLICY']) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const policy = raw.trim().toLowerCase();
+    if (policy === 'active') return SPIN_ACTIVE_US;
+    if (policy === 'passive') return 0;
+    throw badEnv(name, raw, "'active' or 'passive'");
+  }
+  return undefined;
+}
+
+/** Resolves a Team's options against the environment. */
+export function teamSettings(options: unknown, env: NodeJS.ProcessEnv = process.env): TeamSettings {
+  const o = checkKeys('options', options, TEAM_KEYS);
+  const numThreads =
+    o.numThreads !== undefined ? checkThreads('numThreads', o.numThreads) : (envThreads(env) ?? availableParallelism());
+  let spinUs: number | undefined;
+  if (o.spinUs !== undefined) spinUs = checkMicros('spinUs', o.spinUs);
+  else if (o.waitPolicy !== undefined) {
+    if (!WAIT_POLICIES.includes(o.waitPolicy as WaitPolicy)) throw unknownName('waitPolicy', o.waitPolicy, WAIT_POLICIES);
+    spinUs = o.waitPolicy === 'active' ? SPIN_ACTIVE_US : 0;
+  } else spinUs = envSpin(env) ?? SPIN_DEFAULT_US;
+  const fromEnv = (() => {
+    for (const name of ['PARAFOR_SCHEDULE', 'OMP_SCHEDULE']) {
+      const raw = env[name];
+      if (raw !== undefined && raw.trim() !== '') return parseScheduleEnv(name, raw);
+    }
+    return { schedule: 'static' as Schedule, chunk: undefined };
+  })();
+  const schedule = o.schedule !== undefined ? checkSchedule('schedule', o.schedule) : fromEnv.schedule;
+  const chunk = o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : fromEnv.chunk;
+  const serialBelowUs =
+    o.serialBelowUs !== undefined ? checkMicros('serialBelowUs', o.serialBelowUs) : SERIAL_BELOW_DEFAULT_US;
+  return { numThreads, spinUs: Math.min(spinUs, 2 ** 31 - 1), schedule, chunk, serialBelowUs };
+}
+
+/** Validates a loop call's options against the team's defaults. */
+export function loopSettings(options: unknown, team: TeamSettings): LoopSettings & { shared: unknown } {
+  const o = checkKeys('options', options, LOOP_KEYS);
+  const schedule = o.schedule !== undefined ? checkSchedule('schedule', o.schedule) : team.schedule;
+  const chunk =
+    o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : team.chunk;
+  const numThreads = o.numThreads !== undefined ? checkThreads('numThreads', o.numThreads) : team.numThreads;
+  if (o.if !== undefined && typeof o.if !== 'boolean') throw badOption('if', o.if, 'a boolean');
+  const serialBelowUs =
+    o.serialBelowUs !== undefined ? checkMicros('serialBelowUs', o.serialBelowUs) : team.serialBelowUs;
+  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, shared: o.shared };
+}

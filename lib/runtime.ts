@@ -1,0 +1,212 @@
+/**
+ * What every thread does inside a region, the caller and the workers alike: claim a slot
+ * (a virtual thread: ctx.threadId), run that slot's share of the loop under the region's
+ * schedule, finish it. See docs/design.md#claim for why slots are claimed rather than
+ * assigned: a region never waits for a particular thread, so a cold or slow worker only
+ * costs parallelism, never a hang.
+ */
+import {
+  CTRL_BODY,
+  CTRL_CHUNK,
+  CTRL_DONE,
+  CTRL_ERROR,
+  CTRL_IDENTITY,
+  CTRL_KIND,
+  CTRL_MAX_WORKER,
+  CTRL_NEXT,
+  CTRL_NSLOTS,
+  CTRL_REDUCER,
+  CTRL_REGION,
+  CTRL_SCHEDULE,
+  CTRL_SHARED,
+  CTRL_SLOTS,
+  CTRL_SPIN_US,
+  CTRL_UNIT,
+  F64_END,
+  F64_START,
+  KIND_FOR,
+  KIND_REDUCE,
+  SCHED_DYNAMIC,
+  SCHED_STATIC,
+  type Control,
+} from './control.js';
+import { guidedUnits, staticBlock } from './schedule.js';
+import { recordError, type ErrorRecord } from './errors.js';
+import type { Fault, Runner } from './body.js';
+
+/** A region's descriptor, as the caller writes it and every thread reads it. */
+export interface Region {
+  /** Sequence number, tags messages. */
+  readonly id: number;
+  readonly kind: number;
+  readonly body: number;
+  readonly shared: number;
+  readonly schedule: number;
+  /** Number of slots (ctx.numThreads). */
+  readonly p: number;
+  readonly maxWorker: number;
+  readonly chunk: number;
+  readonly unit: number;
+  readonly spinUs: number;
+  readonly reducer: number;
+  readonly identity: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Writes the descriptor. Caller only, while no slot is open. Plain stores: the
+ * sequentially consistent store that opens the slots (CTRL_SLOTS) comes after them, and a
+ * thread reads the descriptor only after its Atomics.sub on CTRL_SLOTS has seen that store,
+ * so the JS memory model makes these writes visible to it (design.md#publish).
+ */
+export function writeRegion(c: Control, r: Region): void {
+  const i = c.i32;
+  i[CTRL_REGION] = r.id;
+  i[CTRL_KIND] = r.kind;
+  i[CTRL_BODY] = r.body;
+  i[CTRL_SHARED] = r.shared;
+  i[CTRL_SCHEDULE] = r.schedule;
+  i[CTRL_NSLOTS] = r.p;
+  i[CTRL_MAX_WORKER] = r.maxWorker;
+  i[CTRL_CHUNK] = r.chunk;
+  i[CTRL_UNIT] = r.unit;
+  i[CTRL_SPIN_US] = r.spinUs;
+  i[CTRL_REDUCER] = r.reducer;
+  i[CTRL_IDENTITY] = r.identity;
+  c.f64[F64_START] = r.start;
+  c.f64[F64_END] = r.end;
+}
+
+/** Reads the descriptor. Valid after a successful claim (design.md#claim); plain loads for the same reason. */
+export function readRegion(c: Control): Region {
+  const i = c.i32;
+  return {
+    id: i[CTRL_REGION] as number,
+    kind: i[CTRL_KIND] as number,
+    body: i[CTRL_BODY] as number,
+    shared: i[CTRL_SHARED] as number,
+    schedule: i[CTRL_SCHEDULE] as number,
+    p: i[CTRL_NSLOTS] as number,
+    maxWorker: i[CTRL_MAX_WORKER] as number,
+    chunk: i[CTRL_CHUNK] as number,
+    unit: i[CTRL_UNIT] as number,
+    spinUs: i[CTRL_SPIN_US] as number,
+    reducer: i[CTRL_REDUCER] as number,
+    identity: i[CTRL_IDENTITY] as number,
+    start: c.f64[F64_START] as number,
+    end: c.f64[F64_END] as number,
+  };
+}
+
+/**
+ * Claims a slot of the open region: the slot number, or -1 when none is left. CTRL_SLOTS
+ * counts down from P and goes negative after the last claim, so a claim can only succeed
+ * after the caller stored P for the current region, and then the descriptor written before
+ * that store is visible.
+ */
+export function claimSlot(i32: Int32Array): number {
+  const left = Atomics.sub(i32, CTRL_SLOTS, 1);
+  return left > 0 ? Atomics.load(i32, CTRL_NSLOTS) - left : -1;
+}
+
+/** Marks one slot finished; the thread that finishes the last one wakes the caller. */
+export function finishSlot(i32: Int32Array, p: number): void {
+  if (Atomics.add(i32, CTRL_DONE, 1) + 1 === p) Atomics.notify(i32, CTRL_DONE);
+}
+
+/** Whether a region's body is per index (split into pieces) rather than per chunk. */
+export function perIndex(kind: number): boolean {
+  return kind === KIND_FOR || kind === KIND_REDUCE;
+}
+
+/** Per-index static blocks run in pieces of this many iterations, checking for an early stop between them. */
+export const PIECE = 1024;
+
+/** Scratch a thread keeps across slots: the failing index, and iterations run (for cost estimates). */
+export interface SlotScratch extends Fault {
+  iterations: number;
+}
+
+/** The outcome of a slot: its accumulator, or the error it raised. */
+export interface SlotOutcome {
+  acc: unknown;
+  error: ErrorRecord | undefined;
+}
+
+/**
+ * Runs slot `slot` of region `r`. `sync` is the control block's Int32 view (the work
+ * counter and the early-stop flag live there). `between`, when given, is called between
+ * chunks (the caller's cold-start hook that starts workers while it works).
+ */
+export function runSlot(
+  r: Region,
+  slot: number,
+  runner: Runner,
+  shared: unknown,
+  acc: unknown,
+  sync: Int32Array,
+  scratch: SlotScratch,
+  between?: () => void,
+): SlotOutcome {
+  const ctx = { threadId: slot, numThreads: r.p };
+  const start = r.start;
+  const n = r.end - start;
+  let lo = 0;
+  let hi = 0;
+  try {
+    if (r.schedule === SCHED_STATIC && r.chunk === 0) {
+      const block = staticBlock(n, r.p, slot);
+      const step = perIndex(r.kind) ? PIECE : n;
+      for (let a = block[0]; a < block[1]; a += step) {
+        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
+        lo = a;
+        hi = Math.min(block[1], a + step);
+        acc = runner(acc, start + lo, start + hi, shared, ctx, scratch);
+        scratch.iterations += hi - lo;
+        if (between !== undefined) between();
+      }
+    } else if (r.schedule === SCHED_STATIC) {
+      const stride = r.chunk * r.p;
+      for (let a = slot * r.chunk; a < n; a += stride) {
+        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
+        lo = a;
+        hi = Math.min(n, a + r.chunk);
+        acc = runner(acc, start + lo, start + hi, shared, ctx, scratch);
+        scratch.iterations += hi - lo;
+        if (between !== undefined) between();
+      }
+    } else if (r.schedule === SCHED_DYNAMIC) {
+      for (;;) {
+        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
+        lo = Atomics.add(sync, CTRL_NEXT, 1) * r.unit;
+        if (lo >= n) break;
+        hi = Math.min(n, lo + r.unit);
+        acc = runner(acc, start + lo, start + hi, shared, ctx, scratch);
+        scratch.iterations += hi - lo;
+        if (between !== undefined) between();
+      }
+    } else {
+      // guided: each grab takes max(chunk, remaining / P) iterations, in counter units.
+      const total = Math.ceil(n / r.unit);
+      const minUnits = Math.max(1, Math.ceil(r.chunk / r.unit));
+      for (;;) {
+        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
+        const cur = Atomics.load(sync, CTRL_NEXT);
+        if (cur >= total) break;
+        const take = guidedUnits(total - cur, r.p, minUnits);
+        if (Atomics.compareExchange(sync, CTRL_NEXT, cur, cur + take) !== cur) continue;
+        lo = cur * r.unit;
+        hi = Math.min(n, (cur + take) * r.unit);
+        acc = runner(acc, start + lo, start + hi, shared, ctx, scratch);
+        scratch.iterations += hi - lo;
+        if (between !== undefined) between();
+      }
+    }
+  } catch (thrown) {
+    const error = recordError(thrown, { index: scratch.index, chunk: [start + lo, start + hi], threadId: slot });
+    Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+    return { acc, error };
+  }
+  return { acc, error: undefined };
+}

@@ -1,0 +1,69 @@
+/**
+ * sharedArray: a typed array on a SharedArrayBuffer, the way to hand a body memory that every
+ * thread sees (and writes) directly.
+ */
+import { badOption, notInteger } from './errors.js';
+
+/** The typed-array constructors sharedArray accepts. */
+export type TypedArrayConstructor =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
+
+type SharedCtor = new (buffer: SharedArrayBuffer) => unknown;
+
+const CTORS = new Set<unknown>([
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+]);
+
+/**
+ * A typed array of `length` zeros on a new SharedArrayBuffer; or, given an array-like or
+ * iterable of values, a shared copy of them.
+ *
+ * ```ts
+ * const xs = sharedArray(Float64Array, 1_000_000);
+ * const ys = sharedArray(Int32Array, [1, 2, 3]);
+ * ```
+ */
+export function sharedArray<C extends TypedArrayConstructor>(
+  Ctor: C,
+  lengthOrValues: number | ArrayLike<number> | ArrayLike<bigint> | Iterable<number> | Iterable<bigint>,
+): InstanceType<C> {
+  if (!CTORS.has(Ctor)) {
+    // Also by name: Jest gives specs their own realm, whose Float64Array is another object.
+    const name = typeof Ctor === 'function' ? (Ctor as { name: string }).name : '';
+    const local = [...CTORS].find((c) => (c as { name: string }).name === name);
+    if (local === undefined) throw badOption('Ctor', Ctor, 'a typed-array constructor such as Float64Array');
+  }
+  if (typeof lengthOrValues === 'number') {
+    if (!Number.isSafeInteger(lengthOrValues) || lengthOrValues < 0) throw notInteger('length', lengthOrValues, 'an integer >= 0');
+    const buffer = new SharedArrayBuffer(lengthOrValues * Ctor.BYTES_PER_ELEMENT);
+    return new (Ctor as unknown as SharedCtor)(buffer) as InstanceType<C>;
+  }
+  if (lengthOrValues === null || typeof lengthOrValues !== 'object') {
+    throw badOption('lengthOrValues', lengthOrValues, 'a length or an array-like of values');
+  }
+  const values = Array.isArray(lengthOrValues) || ArrayBuffer.isView(lengthOrValues) ? lengthOrValues : Array.from(lengthOrValues as Iterable<number>);
+  const length = (values as ArrayLike<unknown>).length;
+  const out = new (Ctor as unknown as SharedCtor)(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) as InstanceType<C>;
+  (out as unknown as { set(v: ArrayLike<unknown>): void }).set(values as ArrayLike<unknown>);
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * The `shared` option: what a body may receive from the caller, checked once per call.
+ *
+ * Shared memory (SharedArrayBuffers and typed arrays on them) is the same memory on every
+ * thread. Everything else in `shared` (numbers, strings, plain objects and arrays) is copied
+ * to each worker once and cached there; a call whose `shared` has the same leaves as last
+ * time reuses the copy, so the hot path sends nothing. The check walks the whole value, so
+ * bulk data belongs in typed arrays, not in plain arrays.
+ */
+import { types } from 'node:util';
+import { notShareable, plainArrayBuffer, sharedCycle } from './errors.js';
+
+const OBJECT_MARK = Symbol('object');
+const ARRAY_MARK = Symbol('array');
+
+/** A flat list of the leaves (and shape marks) of a `shared` value, compared with Object.is. */
+export type Snapshot = unknown[];
+
+function isPlainObject(value: object): boolean {
+  // Realm-independent: Jest runs specs in their own realm, where `instanceof Object` lies.
+  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * Validates `value` as a `shared` payload and returns its snapshot. Throws a TypeError
+ * naming the path of the first leaf that cannot be shared.
+ */
+export function snapshotShared(value: unknown, path = 'shared'): Snapshot {
+  const out: Snapshot = [];
+  walk(value, path, out, new Set());
+  return out;
+}
+
+function walk(value: unknown, path: string, out: Snapshot, open: Set<object>): void {
+  switch (typeof value) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      out.push(value);
+      return;
+    case 'object':
+      break;
+    default:
+      throw notShareable(path, value);
+  }
+  if (value === null) {
+    out.push(null);
+    return;
+  }
+  if (types.isSharedArrayBuffer(value)) {
+    out.push(value);
+    return;
+  }
+  if (ArrayBuffer.isView(value)) {
+    if (!types.isSharedArrayBuffer(value.buffer)) throw plainArrayBuffer(path);
+    out.push(value);
+    return;
+  }
+  if (types.isArrayBuffer(value)) throw plainArrayBuffer(path);
+  const isArray = Array.isArray(value);
+  if (!isArray && !isPlainObject(value)) throw notShareable(path, value);
+  if (open.has(value)) throw sharedCycle(path);
+  open.add(value);
+  if (isArray) {
+    const arr = value as unknown[];
+    out.push(ARRAY_MARK, arr.length);
+    for (let k = 0; k < arr.length; k++) walk(arr[k], `${path}[${k}]`, out, open);
+  } else {
+    const keys = Object.keys(value);
+    out.push(OBJECT_MARK, keys.length);
+    for (const key of keys) {
+      out.push(key);
+      walk((value as Record<string, unknown>)[key], `${path}.${key}`, out, open);
+    }
+  }
+  open.delete(value);
+}
+
+export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return false;
+  return true;
+}

@@ -1,0 +1,772 @@
+/**
+ * A team: the calling thread plus a persistent set of worker threads, the control block
+ * they share, and the loops that run on them. The protocol is in docs/design.md; this file
+ * is the caller's side of it (publish a region, take part, join, collect).
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import {
+  CONTROL_BYTES,
+  CTRL_DONE,
+  CTRL_EPOCH,
+  CTRL_ERROR,
+  CTRL_NEXT,
+  CTRL_ONLINE,
+  CTRL_SLEEPERS,
+  CTRL_SLOTS,
+  CTRL_STATE,
+  F64_PARTIALS,
+  KIND_FOR,
+  KIND_FOR_RANGE,
+  KIND_REDUCE,
+  KIND_REDUCE_RANGE,
+  SCHED_DYNAMIC,
+  SCHED_GUIDED,
+  SCHED_STATIC,
+  TEAM_CLOSING,
+  controlViews,
+  type Control,
+} from './control.js';
+import { bodySource, compileSource, makeRunner, type ModuleBody, type Runner } from './body.js';
+import { rebuildError, recordError, teamClosed, type ErrorRecord } from './errors.js';
+import { checkBounds, loopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
+import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
+import { claimSlot, finishSlot, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
+import { autoChunk, counterUnit } from './schedule.js';
+import { sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
+import { enterRegion, insideRegion, leaveRegion } from './state.js';
+import { waitUntilEquals } from './wait.js';
+import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
+import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+type AnyFn = (...args: never[]) => unknown;
+
+interface Member {
+  readonly worker: Worker;
+  /** The caller's end of the worker's MessagePort. */
+  readonly port: MessagePort;
+  exited: boolean;
+}
+
+/** Starting a worker costs the calling thread this much (ms) until measured. */
+const SPAWN_ESTIMATE_MS = 2;
+/**
+ * Cold start: the caller starts a worker only once it has done this many times the
+ * worker's start-up cost in loop work itself, so that a first call stays within 1.2x of
+ * the serial loop (docs/design.md#cold-start).
+ */
+const SPAWN_WORK_FACTOR = 5;
+
+function isReduce(kind: number): boolean {
+  return kind === KIND_REDUCE || kind === KIND_REDUCE_RANGE;
+}
+
+/** A call, validated, before it runs. */
+interface Call {
+  readonly kind: number;
+  readonly start: number;
+  readonly end: number;
+  readonly fn: unknown;
+  readonly source: string | ModuleBody;
+  readonly settings: LoopSettings;
+  readonly shared: unknown;
+  readonly reducer: ResolvedReducer | undefined;
+}
+
+/**
+ * A team of threads that runs parallel loops: the calling thread is member 0 of
+ * synchronous calls, and T - 1 workers (T for asynchronous calls) do the rest. Workers
+ * start on first use, are reused by every call, sleep when idle, and never keep the
+ * process alive. `close()` ends them.
+ */
+export class Team {
+  readonly #settings: TeamSettings;
+  readonly #cpus = availableParallelism();
+  #control: Control;
+  /** Workers by id (1-based; index 0 unused). */
+  #members: (Member | undefined)[] = [];
+  #closed = false;
+  #regionId = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+  #asyncInFlight = false;
+  /** An error that broke the current region (a worker died); the region's join gives up on it. */
+  #failure: Error | undefined;
+  #spawning = false;
+
+  readonly #bodyIds = new Map<string, number>();
+  readonly #fnIds = new WeakMap<object, number>();
+  readonly #definitions: ToWorker[] = [];
+  readonly #bodies = new Map<number, AnyFn>();
+  readonly #modules = new Map<number, Promise<void>>();
+  readonly #runners = new Map<number, Runner>();
+
+  readonly #sharedByObject = new WeakMap<object, { version: number; snapshot: Snapshot }>();
+  #sharedPrimitive: { version: number; value: unknown } | undefined;
+  readonly #payloads = new Map<number, unknown>();
+  #sharedVersion = 0;
+
+  /** Measured cost of a body, ns per iteration, by body id * 8 + kind. */
+  readonly #cost = new Map<number, number>();
+  #coldWorkMs = 0;
+  #spawnMs = 0;
+  #spawnEstimateMs = SPAWN_ESTIMATE_MS;
+  readonly #scratch: SlotScratch = { index: 0, iterations: 0 };
+  /** Counters for serial runs, so that they never touch the shared control block. */
+  readonly #serialSync = new Int32Array(CONTROL_BYTES / 4);
+
+  constructor(options?: TeamOptions) {
+    this.#settings = teamSettings(options);
+    this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+  }
+
+  /** Threads of the team's loops (the calling thread included), unless a call asks for another number. */
+  get numThreads(): number {
+    return this.#settings.numThreads;
+  }
+
+  /** Whether close() has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Workers started so far (started, not necessarily ready). */
+  get workersStarted(): number {
+    return this.#members.filter((m) => m !== undefined && !m.exited).length;
+  }
+
+  // ---- public loops ------------------------------------------------------------------
+
+  /** Runs body(i, shared, ctx) for every i in [start, end) on the team; resolves when all are done. Never blocks the event loop. */
+  parallelFor<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): Promise<void> {
+    return this.#async(() => this.#call('body', KIND_FOR, start, end, body, options, undefined)) as Promise<void>;
+  }
+
+  /** Runs body(i, shared, ctx) for every i in [start, end), the calling thread taking part; returns when all are done. */
+  parallelForSync<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): void {
+    this.#sync(this.#call('body', KIND_FOR, start, end, body, options, undefined));
+  }
+
+  /** The range form: body(lo, hi, shared, ctx) for chunks [lo, hi) that cover [start, end); the body loops itself. */
+  parallelForRange<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): Promise<void> {
+    return this.#async(() => this.#call('body', KIND_FOR_RANGE, start, end, body, options, undefined)) as Promise<void>;
+  }
+
+  /** Synchronous range form. */
+  parallelForRangeSync<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): void {
+    this.#sync(this.#call('body', KIND_FOR_RANGE, start, end, body, options, undefined));
+  }
+
+  /** Folds acc = fold(acc, i, shared, ctx) over [start, end) per thread and combines the partials in thread order. */
+  parallelReduce<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+  parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
+  parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
+    return this.#async(() => this.#call('fold', KIND_REDUCE, start, end, fold, options, reducer)) as Promise<A>;
+  }
+
+  /** Synchronous reduction. */
+  parallelReduceSync<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+  parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
+  parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
+    return this.#sync(this.#call('fold', KIND_REDUCE, start, end, fold, options, reducer)) as A;
+  }
+
+  /** Range-form reduction: acc = fold(acc, lo, hi, shared, ctx) per chunk. */
+  parallelReduceRange<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+  parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
+  parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
+    return this.#async(() => this.#call('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as Promise<A>;
+  }
+
+  /** Synchronous range-form reduction. */
+  parallelReduceRangeSync<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+  parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
+  parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
+    return this.#sync(this.#call('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as A;
+  }
+
+  /**
+   * Starts every worker now (numThreads - 1, plus one more when `forAsync`) and resolves
+   * when all of them are serving. Optional: loops start workers on their own.
+   */
+  async start(forAsync = false): Promise<void> {
+    if (this.#closed) throw teamClosed();
+    const want = this.#settings.numThreads - 1 + (forAsync ? 1 : 0);
+    for (let id = 1; id <= want; id++) this.#ensureMember(id);
+    const keep = keepAlive();
+    try {
+      for (;;) {
+        if (this.#failure) throw this.#failure;
+        const i32 = this.#control.i32;
+        const online = Atomics.load(i32, CTRL_ONLINE);
+        if (online >= want) return;
+        const w = Atomics.waitAsync(i32, CTRL_ONLINE, online, 50);
+        if (w.async) await w.value;
+      }
+    } finally {
+      clearInterval(keep);
+    }
+  }
+
+  /** Ends the workers once queued asynchronous loops have finished. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return this.#tail.then(() => undefined);
+    this.#closed = true;
+    const done = this.#tail.then(
+      () => this.#shutdown(),
+      () => this.#shutdown(),
+    );
+    this.#tail = done;
+    await done;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- calls -------------------------------------------------------------------------
+
+  /** Validates a call (once per call, never per index). */
+  #call(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown): Call {
+    checkBounds(start, end);
+    const source = bodySource(bodyName, fn);
+    const red = isReduce(kind) ? resolveReducer(reducer) : undefined;
+    const settings = loopSettings(options, this.#settings);
+    if (red?.identityFn !== undefined) bodySource('reducer.identity', red.identityFn);
+    return { kind, start, end, fn, source, settings, shared: settings.shared, reducer: red };
+  }
+
+  #sync(call: Call): unknown {
+    if (call.end <= call.start) return this.#empty(call);
+    if (insideRegion()) return this.#nested(call);
+    if (this.#closed) throw teamClosed();
+    const bodyId = this.#register(call.source, call.fn);
+    const sharedVersion = this.#sharedVersionOf(call.shared);
+    const identity = this.#identityId(call);
+    const region = this.#plan(call, bodyId, sharedVersion, identity, false);
+    const run = this.#mainRunner(bodyId, call.kind);
+    if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
+    if (this.#asyncInFlight) {
+      throw new Error(
+        'a synchronous call with a module body that is still loading on this thread cannot run while an ' +
+          'asynchronous loop holds the team: await the asynchronous loop first',
+      );
+    }
+    if (this.#failure !== undefined) this.#recover();
+    return this.#runSync(call, region, run);
+  }
+
+  #async(make: () => Call): Promise<unknown> {
+    let call: Call;
+    try {
+      call = make();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (call.end <= call.start) return Promise.resolve(this.#empty(call));
+    if (insideRegion()) {
+      try {
+        return Promise.resolve(this.#nested(call));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    if (this.#closed) return Promise.reject(teamClosed());
+    const job = (): Promise<unknown> => this.#runAsync(call);
+    const result = this.#tail.then(job, job);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  async #runAsync(call: Call): Promise<unknown> {
+    if (this.#closed) throw teamClosed();
+    const bodyId = this.#register(call.source, call.fn);
+    const sharedVersion = this.#sharedVersionOf(call.shared);
+    const identity = this.#identityId(call);
+    const region = this.#plan(call, bodyId, sharedVersion, identity, true);
+    const run = this.#mainRunner(bodyId, call.kind);
+    if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
+    if (this.#failure) this.#recover();
+    this.#ensureAsyncMembers(region.p);
+    this.#postIdentity(call, region);
+    this.#asyncInFlight = true;
+    const t0 = performance.now();
+    try {
+      this.#publish(region);
+      await this.#joinAsync(region.p);
+    } finally {
+      this.#asyncInFlight = false;
+    }
+    // Whole-region wall time times the threads bounds the per-iteration cost from above.
+    this.#learn(bodyId, call.kind, ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
+    return this.#collect(call, region, new Map(), []);
+  }
+
+  #runSync(call: Call, region: Region, run: Runner | undefined): unknown {
+    const c = this.#control;
+    const i32 = c.i32;
+    // Without a runner (a module body still loading here) the caller cannot work: start every worker now.
+    const hook = run === undefined ? this.#startAll(region.p - 1) : this.#ensureSyncMembers(region.p - 1);
+    this.#postIdentity(call, region);
+    this.#publish(region);
+    const errors = new Map<number, ErrorRecord>();
+    const partials: unknown[] = [];
+    const scratch = this.#scratch;
+    scratch.iterations = 0;
+    const t0 = performance.now();
+    if (run !== undefined) {
+      enterRegion();
+      try {
+        for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) {
+          this.#runMainSlot(call, region, run, slot, i32, hook, errors, partials);
+          finishSlot(i32, region.p);
+        }
+      } finally {
+        leaveRegion();
+      }
+    }
+    const busyMs = performance.now() - t0;
+    if (hook !== undefined) this.#coldWorkMs += busyMs;
+    if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
+    if (this.#failure === undefined) waitUntilEquals(i32, CTRL_DONE, region.p, region.spinUs);
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#recover();
+      throw failure;
+    }
+    return this.#collect(call, region, errors, partials);
+  }
+
+  /** One slot on the calling thread; its partial or error goes where the workers' go. */
+  #runMainSlot(
+    call: Call,
+    region: Region,
+    run: Runner,
+    slot: number,
+    sync: Int32Array,
+    hook: (() => void) | undefined,
+    errors: Map<number, ErrorRecord>,
+    partials: unknown[],
+  ): void {
+    let acc: unknown;
+    let outcome;
+    try {
+      acc = call.reducer ? this.#identityValue(call.reducer, region) : undefined;
+      outcome = runSlot(region, slot, run, call.shared, acc, sync, this.#scratch, hook);
+    } catch (thrown) {
+      outcome = { acc, error: recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot }) };
+      Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+    }
+    if (outcome.error !== undefined) errors.set(slot, outcome.error);
+    else if (call.reducer !== undefined) {
+      if (call.reducer.id !== REDUCER_CUSTOM && sync === this.#control.i32) this.#control.f64[F64_PARTIALS + slot] = outcome.acc as number;
+      else partials[slot] = outcome.acc;
+    }
+  }
+
+  /**
+   * Runs a whole call on the calling thread: OpenMP's `if(false)`, loops too small to pay,
+   * and calls made while an asynchronous loop holds the team. Loops run as one thread;
+   * reductions run the P static blocks in thread order, so their result is the same, bit for
+   * bit, as the parallel static run.
+   */
+  #runSerial(call: Call, region: Region, run: Runner): unknown {
+    const reduce = call.reducer !== undefined;
+    const r: Region = reduce
+      ? { ...region, schedule: SCHED_STATIC, chunk: 0 }
+      : { ...region, schedule: SCHED_STATIC, chunk: 0, p: 1 };
+    const sync = this.#serialSync;
+    sync[CTRL_ERROR] = 0;
+    const errors = new Map<number, ErrorRecord>();
+    const partials: unknown[] = [];
+    this.#scratch.iterations = 0;
+    const t0 = performance.now();
+    enterRegion();
+    try {
+      for (let slot = 0; slot < r.p && sync[CTRL_ERROR] === 0; slot++) {
+        this.#runMainSlot(call, r, run, slot, sync, undefined, errors, partials);
+      }
+    } finally {
+      leaveRegion();
+    }
+    if (this.#scratch.iterations > 0) {
+      this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / this.#scratch.iterations, false);
+    }
+    const failed = errors.values().next();
+    if (!failed.done) throw rebuildError(failed.value);
+    if (!call.reducer) return undefined;
+    return combine(call.reducer, partials, r.p);
+  }
+
+  /** A call from inside a body: runs serially here, with the body as written (no shipping). */
+  #nested(call: Call): unknown {
+    const fn = call.fn as (...args: unknown[]) => unknown;
+    if (typeof fn !== 'function') throw new TypeError('a module body cannot be called from inside another body; import and call it');
+    const ctx = { threadId: 0, numThreads: 1 };
+    const { start, end, shared } = call;
+    switch (call.kind) {
+      case KIND_FOR:
+        for (let i = start; i < end; i++) fn(i, shared, ctx);
+        return undefined;
+      case KIND_FOR_RANGE:
+        fn(start, end, shared, ctx);
+        return undefined;
+      case KIND_REDUCE: {
+        let acc = this.#identityValue(call.reducer!, undefined);
+        for (let i = start; i < end; i++) acc = fn(acc, i, shared, ctx);
+        return acc;
+      }
+      default:
+        return fn(this.#identityValue(call.reducer!, undefined), start, end, shared, ctx);
+    }
+  }
+
+  /** The result of a loop with no iterations: nothing, or the reducer's identity. */
+  #empty(call: Call): unknown {
+    return call.reducer ? this.#identityValue(call.reducer, undefined) : undefined;
+  }
+
+  #identityValue(red: ResolvedReducer, region: Region | undefined): unknown {
+    if (red.identityFn !== undefined) {
+      if (region === undefined || region.identity === 0) return (red.identityFn as () => unknown)();
+      return (this.#bodies.get(region.identity) as () => unknown)();
+    }
+    return red.id === REDUCER_CUSTOM ? structuredClone(red.identity) : red.identity;
+  }
+
+  /** Whether to run serially: `if: false`, one thread, or predicted time under the threshold. */
+  #serial(call: Call, region: Region): boolean {
+    const s = call.settings;
+    if (!s.parallel || region.p === 1 || this.#asyncInFlight) return true;
+    if (s.serialBelowUs === 0) return false;
+    const cost = this.#cost.get(region.body * 8 + call.kind);
+    return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
+  }
+
+  /** Updates the cost estimate of a body (ns per iteration); `upper` marks a bound from wall time. */
+  #learn(bodyId: number, kind: number, nsPerIteration: number, upper: boolean): void {
+    const key = bodyId * 8 + kind;
+    const old = this.#cost.get(key);
+    if (old === undefined || !upper) this.#cost.set(key, old === undefined ? nsPerIteration : (old + nsPerIteration) / 2);
+    else if (nsPerIteration < old) this.#cost.set(key, nsPerIteration);
+  }
+
+  // ---- regions -----------------------------------------------------------------------
+
+  #plan(call: Call, body: number, shared: number, identity: number, forAsync: boolean): Region {
+    const s = call.settings;
+    const n = call.end - call.start;
+    const p = s.numThreads;
+    let schedule = SCHED_STATIC;
+    let chunk = s.chunk ?? 0;
+    let unit = 1;
+    if (s.schedule === 'dynamic') {
+      schedule = SCHED_DYNAMIC;
+      chunk = s.chunk ?? 1;
+      unit = counterUnit(n, chunk);
+    } else if (s.schedule === 'guided' || s.schedule === 'auto') {
+      schedule = SCHED_GUIDED;
+      chunk = s.schedule === 'auto' ? autoChunk(n, p) : (s.chunk ?? 1);
+      unit = counterUnit(n, 1);
+    }
+    // More threads than cores: nobody spins (a spinning thread would steal the core of one that works).
+    const spinUs = p > this.#cpus ? 0 : this.#settings.spinUs;
+    this.#regionId = (this.#regionId + 1) | 0 || 1;
+    return {
+      id: this.#regionId,
+      kind: call.kind,
+      body,
+      shared,
+      schedule,
+      p,
+      maxWorker: forAsync ? p : p - 1,
+      chunk,
+      unit,
+      spinUs,
+      reducer: call.reducer?.id ?? 0,
+      identity,
+      start: call.start,
+      end: call.end,
+    };
+  }
+
+  /** Publishes a region (design.md#publish): descriptor, counters, then slots, then the epoch. */
+  #publish(r: Region): void {
+    const c = this.#control;
+    const i32 = c.i32;
+    writeRegion(c, r);
+    Atomics.store(i32, CTRL_NEXT, 0);
+    Atomics.store(i32, CTRL_DONE, 0);
+    Atomics.store(i32, CTRL_ERROR, 0);
+    Atomics.store(i32, CTRL_SLOTS, r.p);
+    Atomics.add(i32, CTRL_EPOCH, 1);
+    if (Atomics.load(i32, CTRL_SLEEPERS) > 0) Atomics.notify(i32, CTRL_EPOCH);
+  }
+
+  async #joinAsync(p: number): Promise<void> {
+    const i32 = this.#control.i32;
+    if (Atomics.load(i32, CTRL_DONE) === p) return;
+    // A pending Atomics.waitAsync does not keep Node's event loop alive; this timer does.
+    const keep = keepAlive();
+    try {
+      for (;;) {
+        const v = Atomics.load(i32, CTRL_DONE);
+        if (v === p) return;
+        if (this.#failure !== undefined) {
+          const failure = this.#failure;
+          this.#recover();
+          throw failure;
+        }
+        const w = Atomics.waitAsync(i32, CTRL_DONE, v);
+        if (w.async) await w.value;
+      }
+    } finally {
+      clearInterval(keep);
+    }
+  }
+
+  /** Reads a finished region's outcome: the first error, or the combined reduction. */
+  #collect(call: Call, r: Region, errors: Map<number, ErrorRecord>, partials: unknown[]): unknown {
+    const c = this.#control;
+    const failed = Atomics.load(c.i32, CTRL_ERROR);
+    const custom = call.reducer !== undefined && call.reducer.id === REDUCER_CUSTOM;
+    if (failed !== 0 || custom) {
+      for (const m of this.#members) {
+        if (m === undefined) continue;
+        for (let got = receiveMessageOnPort(m.port); got !== undefined; got = receiveMessageOnPort(m.port)) {
+          const msg = got.message as FromWorker;
+          if (msg.region !== r.id) continue;
+          if (msg.t === 'error') errors.set(msg.error.threadId, msg.error);
+          else partials[msg.slot] = msg.value;
+        }
+      }
+    }
+    if (failed !== 0) {
+      const first = errors.get(failed - 1) ?? errors.values().next().value;
+      if (first === undefined) throw new Error(`parafor internal error: region ${r.id} failed in slot ${failed - 1} but no error arrived`);
+      throw rebuildError(first);
+    }
+    if (call.reducer === undefined) return undefined;
+    if (!custom) {
+      const f64 = c.f64;
+      for (let s = 0; s < r.p; s++) partials[s] = f64[F64_PARTIALS + s];
+    }
+    return combine(call.reducer, partials, r.p);
+  }
+
+  // ---- bodies and payloads -----------------------------------------------------------
+
+  /** The id of a body, registering it (and sending it to the workers) the first time. */
+  #register(source: string | ModuleBody, fn: unknown): number {
+    const known = typeof fn === 'function' ? this.#fnIds.get(fn) : undefined;
+    if (known !== undefined) return known;
+    const key = typeof source === 'string' ? `s${source}` : `m${source.url}#${source.name}`;
+    let id = this.#bodyIds.get(key);
+    if (id === undefined) {
+      id = this.#bodyIds.size + 1;
+      let def: ToWorker;
+      if (typeof source === 'string') {
+        // Compile here first: a body that cannot be compiled fails on the calling thread.
+        this.#bodies.set(id, compileSource('body', source));
+        def = { t: 'source', id, source };
+      } else {
+        def = { t: 'module', id, url: source.url, name: source.name };
+        this.#loadModule(id, source);
+      }
+      this.#bodyIds.set(key, id);
+      this.#definitions.push(def);
+      for (const m of this.#members) m?.port.postMessage(def);
+    }
+    if (typeof fn === 'function') this.#fnIds.set(fn, id);
+    return id;
+  }
+
+  #loadModule(id: number, source: ModuleBody): void {
+    const load = import(source.url).then(
+      (mod: Record<string, unknown>) => {
+        const fn = mod[source.name];
+        if (typeof fn === 'function') this.#bodies.set(id, fn as AnyFn);
+      },
+      () => undefined, // the workers report the failure, with the module's own error
+    );
+    this.#modules.set(id, load);
+  }
+
+  /** The calling thread's runner, or undefined while a module body is still loading here. */
+  #mainRunner(bodyId: number, kind: number): Runner | undefined {
+    const key = bodyId * 8 + kind;
+    let r = this.#runners.get(key);
+    if (r === undefined) {
+      const fn = this.#bodies.get(bodyId);
+      if (fn === undefined) return undefined;
+      r = makeRunner(kind, fn);
+      this.#runners.set(key, r);
+    }
+    return r;
+  }
+
+  #identityId(call: Call): number {
+    const fn = call.reducer?.identityFn;
+    return fn === undefined ? 0 : this.#register(bodySource('reducer.identity', fn), fn);
+  }
+
+  /** Sends a custom reducer's identity value to the workers of a region. */
+  #postIdentity(call: Call, r: Region): void {
+    const red = call.reducer;
+    if (red === undefined || red.id !== REDUCER_CUSTOM || r.identity !== 0) return;
+    const msg: ToWorker = { t: 'identity', region: r.id, value: red.identity };
+    for (let id = 1; id <= r.maxWorker; id++) this.#members[id]?.port.postMessage(msg);
+  }
+
+  /**
+   * The version of a `shared` payload, sending it to the workers when it is new or changed
+   * (design.md#shared). Unchanged payloads cost a walk of their leaves and nothing more.
+   */
+  #sharedVersionOf(value: unknown): number {
+    if (value === undefined) return 0;
+    const snapshot = snapshotShared(value);
+    const isObject = typeof value === 'object' && value !== null;
+    const fresh = (v: number): boolean => v > this.#sharedVersion - SHARED_CACHE;
+    if (isObject) {
+      const prev = this.#sharedByObject.get(value);
+      if (prev && fresh(prev.version) && sameSnapshot(prev.snapshot, snapshot)) return prev.version;
+    } else if (this.#sharedPrimitive && fresh(this.#sharedPrimitive.version) && Object.is(this.#sharedPrimitive.value, value)) {
+      return this.#sharedPrimitive.version;
+    }
+    const version = ++this.#sharedVersion;
+    if (isObject) this.#sharedByObject.set(value, { version, snapshot });
+    else this.#sharedPrimitive = { version, value };
+    this.#payloads.set(version, value);
+    this.#payloads.delete(version - SHARED_CACHE);
+    const msg: ToWorker = { t: 'shared', version, value };
+    for (const m of this.#members) m?.port.postMessage(msg);
+    return version;
+  }
+
+  // ---- workers -----------------------------------------------------------------------
+
+  #ensureMember(id: number): boolean {
+    const m = this.#members[id];
+    if (m !== undefined && !m.exited) return false;
+    const t0 = performance.now();
+    const { port1, port2 } = new MessageChannel();
+    const init: WorkerInit = { control: this.#control.i32.buffer as SharedArrayBuffer, id, port: port2 };
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never] });
+    worker.unref();
+    port1.unref();
+    const member: Member = { worker, port: port1, exited: false };
+    this.#members[id] = member;
+    for (const def of this.#definitions) port1.postMessage(def);
+    for (const [version, value] of this.#payloads) port1.postMessage({ t: 'shared', version, value } satisfies ToWorker);
+    worker.on('error', (err) => this.#lost(member, err));
+    worker.on('exit', (code) => this.#lost(member, new Error(`a parafor worker exited with code ${code} while a loop was running`)));
+    const spent = performance.now() - t0;
+    this.#spawnMs += spent;
+    this.#spawnEstimateMs = spent;
+    return true;
+  }
+
+  /**
+   * Workers for a synchronous call (ids 1..want). A warm team has them all: no hook. A cold
+   * one gets a hook that the calling thread runs between chunks: it starts the next worker
+   * once the caller's own loop work has paid for it SPAWN_WORK_FACTOR times over, so the
+   * first calls never wait for thread start-up (design.md#cold-start).
+   */
+  #ensureSyncMembers(want: number): (() => void) | undefined {
+    let missing = 0;
+    for (let id = 1; id <= want; id++) if (this.#members[id] === undefined || this.#members[id]!.exited) missing++;
+    if (missing === 0) return undefined;
+    const t0 = performance.now();
+    const budget = this.#coldWorkMs;
+    return () => {
+      if (this.#spawning) return;
+      const work = budget + (performance.now() - t0);
+      if (work < SPAWN_WORK_FACTOR * (this.#spawnMs + this.#spawnEstimateMs)) return;
+      this.#spawning = true;
+      try {
+        for (let id = 1; id <= want; id++) if (this.#ensureMember(id)) break;
+      } finally {
+        this.#spawning = false;
+      }
+    };
+  }
+
+  #startAll(want: number): undefined {
+    for (let id = 1; id <= want; id++) this.#ensureMember(id);
+    return undefined;
+  }
+
+  /** Workers for an asynchronous call (ids 1..p): the first now, the rest one per event-loop turn. */
+  #ensureAsyncMembers(p: number): void {
+    let id = 1;
+    while (id <= p && this.#members[id] !== undefined && !this.#members[id]!.exited) id++;
+    if (id > p) return;
+    this.#ensureMember(id);
+    const next = (k: number): void => {
+      if (k > p || this.#closed) return;
+      this.#ensureMember(k);
+      setImmediate(next, k + 1);
+    };
+    setImmediate(next, id + 1);
+  }
+
+  /** A worker died or threw outside a body. A region in flight fails; the team restarts. */
+  #lost(member: Member, err: Error): void {
+    if (member.exited) return;
+    member.exited = true;
+    if (this.#closed) return;
+    this.#failure ??= err;
+    Atomics.notify(this.#control.i32, CTRL_DONE);
+  }
+
+  /**
+   * After a worker died: the control block may hold a region that will never finish, so
+   * the surviving workers are ended and the team starts afresh on a new control block. The
+   * bodies and payloads are sent again to the workers that start next.
+   */
+  #recover(): void {
+    this.#failure = undefined;
+    const old = this.#control;
+    Atomics.store(old.i32, CTRL_STATE, TEAM_CLOSING);
+    Atomics.add(old.i32, CTRL_EPOCH, 1);
+    Atomics.notify(old.i32, CTRL_EPOCH);
+    for (const m of this.#members) {
+      if (m === undefined) continue;
+      m.exited = true;
+      void m.worker.terminate();
+      m.port.close();
+    }
+    this.#members = [];
+    this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+  }
+
+  async #shutdown(): Promise<void> {
+    const i32 = this.#control.i32;
+    Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
+    Atomics.add(i32, CTRL_EPOCH, 1);
+    Atomics.notify(i32, CTRL_EPOCH);
+    const members = this.#members.filter((m): m is Member => m !== undefined);
+    this.#members = [];
+    await Promise.all(
+      members.map(async (m) => {
+        m.exited = true;
+        await m.worker.terminate();
+        m.port.close();
+      }),
+    );
+  }
+}
+
+/** A timer that keeps the event loop alive while an asynchronous wait is pending. */
+function keepAlive(): ReturnType<typeof setInterval> {
+  return setInterval(() => undefined, 2 ** 30);
+}
+
+/** Combines partials left to right, in slot order. */
+function combine(red: ResolvedReducer, partials: unknown[], p: number): unknown {
+  let acc = partials[0];
+  for (let s = 1; s < p; s++) acc = red.combine(acc, partials[s]);
+  return acc;
+}

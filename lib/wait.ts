@@ -1,0 +1,55 @@
+/**
+ * Waiting on a word of the control block: spin on Atomics.load for a bounded time, then
+ * sleep in Atomics.wait. Every wait re-checks its condition in a loop, because a notify
+ * from an earlier region can wake a waiter whose condition has not changed yet
+ * (docs/design.md#waiting). The cheap check stays inline at the call sites; these are
+ * the slow paths.
+ */
+import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN } from './control.js';
+
+/** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
+export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
+  if (spinUs <= 0) return Atomics.load(i32, index) !== value;
+  const deadline = performance.now() + spinUs / 1000;
+  for (let polls = 1; ; polls++) {
+    if (Atomics.load(i32, index) !== value) return true;
+    // Reading the clock costs about ten polls: look at it every 1024 polls (~5 us).
+    if ((polls & 1023) === 0 && performance.now() > deadline) return false;
+  }
+}
+
+/**
+ * A worker's wait for the next region: returns once CTRL_EPOCH differs from `seen` or the
+ * team is closing. Sleepers are counted (CTRL_SLEEPERS) so that the caller notifies only
+ * when someone sleeps: the worker counts itself in before its last look at the epoch, the
+ * caller stores the epoch before it reads the count, and both are sequentially consistent,
+ * so at least one of them sees the other (design.md#sleepers).
+ */
+export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number): void {
+  if (spinWhileEquals(i32, CTRL_EPOCH, seen, spinUs)) return;
+  while (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) {
+    Atomics.add(i32, CTRL_SLEEPERS, 1);
+    if (Atomics.load(i32, CTRL_EPOCH) === seen) Atomics.wait(i32, CTRL_EPOCH, seen);
+    Atomics.sub(i32, CTRL_SLEEPERS, 1);
+  }
+}
+
+/**
+ * The caller's wait for `i32[index]` to reach `target` (the join countdown). Whoever makes
+ * it reach the target notifies; intermediate changes may wake us early, so loop.
+ */
+export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number): void {
+  let v = Atomics.load(i32, index);
+  if (v === target) return;
+  const deadline = performance.now() + spinUs / 1000;
+  for (let polls = 1; spinUs > 0; polls++) {
+    v = Atomics.load(i32, index);
+    if (v === target) return;
+    if ((polls & 1023) === 0 && performance.now() > deadline) break;
+  }
+  for (;;) {
+    v = Atomics.load(i32, index);
+    if (v === target) return;
+    Atomics.wait(i32, index, v);
+  }
+}

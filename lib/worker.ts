@@ -1,0 +1,199 @@
+/**
+ * The worker entry: the only code that runs on a team's threads. It parks on the epoch
+ * word, claims slots of each new region, runs them, signals, and parks again. It knows
+ * nothing of the team's lifecycle beyond the CLOSING state. Protocol: docs/design.md.
+ */
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import {
+  CTRL_EPOCH,
+  CTRL_ERROR,
+  CTRL_MAX_WORKER,
+  CTRL_ONLINE,
+  CTRL_SPIN_US,
+  CTRL_STATE,
+  F64_PARTIALS,
+  KIND_REDUCE,
+  KIND_REDUCE_RANGE,
+  TEAM_OPEN,
+  controlViews,
+} from './control.js';
+import { compileSource, makeRunner, type Runner } from './body.js';
+import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
+import { claimSlot, finishSlot, readRegion, runSlot, type Region, type SlotScratch } from './runtime.js';
+import { enterRegion } from './state.js';
+import { waitForEpoch } from './wait.js';
+import { recordError } from './errors.js';
+import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+
+const init = workerData as WorkerInit;
+const ctl = controlViews(init.control);
+const i32 = ctl.i32;
+const port = init.port;
+const id = init.id;
+
+// Every parafor call made from a body on this thread is nested: it runs serially here.
+enterRegion();
+
+type AnyFn = (...args: never[]) => unknown;
+
+/** Definitions received but not compiled or imported yet. */
+const definitions = new Map<number, ToWorker & { t: 'source' | 'module' }>();
+/** Bodies ready to run, by id. */
+const bodies = new Map<number, AnyFn>();
+/** Runners by body id * 8 + kind. */
+const runners = new Map<number, Runner>();
+const sharedValues = new Map<number, unknown>();
+const identities = new Map<number, unknown>();
+const scratch: SlotScratch = { index: 0, iterations: 0 };
+
+function absorb(msg: ToWorker): void {
+  switch (msg.t) {
+    case 'source':
+    case 'module':
+      definitions.set(msg.id, msg);
+      break;
+    case 'shared':
+      sharedValues.set(msg.version, msg.value);
+      sharedValues.delete(msg.version - SHARED_CACHE);
+      break;
+    case 'identity':
+      identities.set(msg.region, msg.value);
+      for (const r of identities.keys()) if (r < msg.region) identities.delete(r);
+      break;
+  }
+}
+
+/** Reads queued messages until `found()` holds. The caller posts every message a region needs before it opens the region, so they are queued by the time we look. */
+function pumpUntil(found: () => boolean, what: string): void {
+  while (!found()) {
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) throw new Error(`parafor internal error: worker ${id} has no ${what}`);
+    absorb(m.message as ToWorker);
+  }
+}
+
+/** The body with id `bodyId`, or undefined while its module is still to be imported (prepare()). */
+function body(bodyId: number): AnyFn | undefined {
+  const ready = bodies.get(bodyId);
+  if (ready !== undefined) return ready;
+  pumpUntil(() => definitions.has(bodyId), `definition of body ${bodyId}`);
+  const def = definitions.get(bodyId)!;
+  if (def.t !== 'source') return undefined;
+  const fn = compileSource('body', def.source);
+  bodies.set(bodyId, fn);
+  definitions.delete(bodyId);
+  return fn;
+}
+
+/** Imports a module body (the only await in a worker's life). */
+async function prepare(bodyId: number): Promise<void> {
+  if (body(bodyId) !== undefined) return;
+  const def = definitions.get(bodyId) as ToWorker & { t: 'module' };
+  const mod = (await import(def.url)) as Record<string, unknown>;
+  const fn = mod[def.name];
+  if (typeof fn !== 'function') {
+    const shown = fn === undefined ? 'has no such export' : `exports a ${typeof fn}`;
+    throw new TypeError(`module body ${def.url} ${shown} named ${JSON.stringify(def.name)}; it must export a function`);
+  }
+  bodies.set(bodyId, fn as AnyFn);
+  definitions.delete(bodyId);
+}
+
+function runner(bodyId: number, kind: number): Runner | undefined {
+  const key = bodyId * 8 + kind;
+  let r = runners.get(key);
+  if (r === undefined) {
+    const fn = body(bodyId);
+    if (fn === undefined) return undefined;
+    r = makeRunner(kind, fn);
+    runners.set(key, r);
+  }
+  return r;
+}
+
+function sharedValue(version: number): unknown {
+  if (version === 0) return undefined;
+  pumpUntil(() => sharedValues.has(version), `shared payload ${version}`);
+  return sharedValues.get(version);
+}
+
+function identity(r: Region): unknown {
+  if (r.reducer !== REDUCER_CUSTOM) return builtinIdentity(r.reducer);
+  if (r.identity !== 0) return body(r.identity)!();
+  pumpUntil(() => identities.has(r.id), `reducer identity of region ${r.id}`);
+  return structuredClone(identities.get(r.id));
+}
+
+function post(msg: FromWorker): void {
+  port.postMessage(msg);
+}
+
+/**
+ * Runs claimed slot `slot`. Returns false, still holding the slot, when the body is a module
+ * that must be imported first.
+ */
+function runClaimed(slot: number): boolean {
+  const r = readRegion(ctl);
+  const reduce = r.kind === KIND_REDUCE || r.kind === KIND_REDUCE_RANGE;
+  let run: Runner | undefined;
+  let outcome;
+  try {
+    run = runner(r.body, r.kind);
+    if (run === undefined) return false;
+    const acc = reduce ? identity(r) : undefined;
+    outcome = runSlot(r, slot, run, sharedValue(r.shared), acc, i32, scratch);
+  } catch (thrown) {
+    // Setting up the slot failed (a body that does not compile, a missing message).
+    outcome = { acc: undefined, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) };
+    Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+  }
+  if (outcome.error !== undefined) {
+    post({ t: 'error', region: r.id, error: outcome.error });
+  } else if (reduce && Atomics.load(i32, CTRL_ERROR) === 0) {
+    if (r.reducer !== REDUCER_CUSTOM) ctl.f64[F64_PARTIALS + slot] = outcome.acc as number;
+    else {
+      try {
+        post({ t: 'partial', region: r.id, slot, value: outcome.acc });
+      } catch (thrown) {
+        const error = recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot });
+        Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+        post({ t: 'error', region: r.id, error });
+      }
+    }
+  }
+  finishSlot(i32, r.p);
+  return true;
+}
+
+async function serve(): Promise<void> {
+  Atomics.add(i32, CTRL_ONLINE, 1);
+  for (;;) {
+    // Read the epoch before looking for work (design.md#startup): a region published after
+    // this read changes the epoch, so the wait below cannot sleep through it.
+    const seen = Atomics.load(i32, CTRL_EPOCH);
+    if (Atomics.load(i32, CTRL_STATE) !== TEAM_OPEN) break;
+    let spinUs = 0;
+    if (id <= Atomics.load(i32, CTRL_MAX_WORKER)) {
+      for (let slot = claimSlot(i32); slot >= 0; ) {
+        if (!runClaimed(slot)) {
+          const r = readRegion(ctl);
+          try {
+            await prepare(r.body);
+          } catch (thrown) {
+            Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+            post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
+            finishSlot(i32, r.p);
+            slot = claimSlot(i32);
+          }
+          continue;
+        }
+        slot = claimSlot(i32);
+      }
+      spinUs = Atomics.load(i32, CTRL_SPIN_US);
+    }
+    waitForEpoch(i32, seen, spinUs);
+  }
+  port.close();
+}
+
+void serve();
