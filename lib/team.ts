@@ -281,7 +281,6 @@ export class Team {
   }
 
   async #runAsync(call: Call): Promise<unknown> {
-    if (this.#closed) throw teamClosed();
     const bodyId = this.#register(call.source, call.fn);
     const sharedVersion = this.#sharedVersionOf(call.shared);
     const identity = this.#identityId(call);
@@ -653,7 +652,7 @@ export class Team {
     const t0 = performance.now();
     const { port1, port2 } = new MessageChannel();
     const init: WorkerInit = { control: this.#control.i32.buffer as SharedArrayBuffer, id, port: port2 };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never] });
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv() });
     worker.unref();
     port1.unref();
     const member: Member = { worker, port: port1, exited: false };
@@ -757,6 +756,26 @@ export class Team {
       }),
     );
   }
+}
+
+/**
+ * The calling process's Node options, less those about the main script (`-e code`,
+ * `--input-type`, ...), which would make a worker fail to load its own entry file.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '-r' || a === '--require' || a === '--import') {
+      if (a === '-r' || a === '--require' || a === '--import') out.push(a, args[k + 1]!);
+      k++;
+      continue;
+    }
+    if (/^(--input-type|--eval|--print|-pe|-i$|--interactive|--test|--watch|--check|-c$)/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
 }
 
 /** A timer that keeps the event loop alive while an asynchronous wait is pending. */

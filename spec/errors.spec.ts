@@ -1,0 +1,224 @@
+// Bad input gets a TypeError or RangeError naming the argument and the value; body errors
+// reach the caller with their name, message, stack and index; the team stays usable.
+import { Team, sharedArray, parallelForSync, parallelFor, moduleBody } from 'parafor';
+
+const team = new Team({ numThreads: 3 });
+beforeAll(() => team.start(true));
+afterAll(() => team.close());
+
+const noop = () => {};
+const NO_FALLBACK = { serialBelowUs: 0 };
+
+function usable(): void {
+  const hits = sharedArray(Int32Array, 100);
+  team.parallelForSync(0, 100, (i, s) => void Atomics.add(s.hits, i, 1), { shared: { hits }, ...NO_FALLBACK });
+  expect(hits.every((v) => v === 1)).toBe(true);
+}
+
+describe('bad arguments', () => {
+  const cases: [string, () => unknown, ErrorConstructor, string][] = [
+    ['NaN start', () => team.parallelForSync(NaN, 10, noop), RangeError, '`start` must be a safe integer, got NaN'],
+    ['Infinity end', () => team.parallelForSync(0, Infinity, noop), RangeError, '`end` must be a safe integer, got Infinity'],
+    ['fractional start', () => team.parallelForSync(0.5, 10, noop), RangeError, '`start` must be a safe integer, got 0.5'],
+    ['unsafe end', () => team.parallelForSync(0, 2 ** 53, noop), RangeError, '`end` must be a safe integer, got 9007199254740992'],
+    ['string start', () => team.parallelForSync('0' as never, 10, noop), TypeError, '`start` must be a safe integer, got "0"'],
+    ['chunk 0', () => team.parallelForSync(0, 10, noop, { chunk: 0 }), RangeError, '`chunk` must be a positive integer, got 0'],
+    ['chunk 1.5', () => team.parallelForSync(0, 10, noop, { chunk: 1.5 }), RangeError, '`chunk` must be a positive integer, got 1.5'],
+    ['chunk string', () => team.parallelForSync(0, 10, noop, { chunk: '4' as never }), TypeError, '`chunk` must be a positive integer, got "4"'],
+    ['numThreads 0', () => team.parallelForSync(0, 10, noop, { numThreads: 0 }), RangeError, '`numThreads` must be a positive integer, got 0'],
+    ['numThreads -1', () => new Team({ numThreads: -1 }), RangeError, '`numThreads` must be a positive integer, got -1'],
+    ['numThreads 2.5', () => new Team({ numThreads: 2.5 }), RangeError, '`numThreads` must be a positive integer, got 2.5'],
+    ['numThreads huge', () => new Team({ numThreads: 100000 }), RangeError, '`numThreads` must be at most 512, got 100000'],
+    ['schedule', () => team.parallelForSync(0, 10, noop, { schedule: 'fast' as never }), RangeError, "`schedule` must be one of 'static', 'dynamic', 'guided', 'auto', got \"fast\""],
+    ['schedule type', () => team.parallelForSync(0, 10, noop, { schedule: 3 as never }), TypeError, "`schedule` must be one of 'static', 'dynamic', 'guided', 'auto', got 3"],
+    ['reducer', () => team.parallelReduceSync(0, 10, (a: number) => a, 'avg' as never), RangeError, "`reducer` must be one of 'sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor', got \"avg\""],
+    ['reducer combine', () => team.parallelReduceSync(0, 10, (a: number) => a, { identity: 0, combine: 1 as never }), TypeError, '`reducer.combine` must be a function, got 1'],
+    ['body not a function', () => team.parallelForSync(0, 10, 42 as never), TypeError, '`body` must be a function, got 42'],
+    ['fold not a function', () => team.parallelReduceSync(0, 10, null as never, 'sum'), TypeError, '`fold` must be a function, got null'],
+    ['async body', () => team.parallelForSync(0, 10, async () => {}), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns'],
+    ['unknown option', () => team.parallelForSync(0, 10, noop, { chunks: 4 } as never), TypeError, 'unknown option `chunks` in `options`; known options: shared, schedule, chunk, numThreads, if, serialBelowUs'],
+    ['options not an object', () => team.parallelForSync(0, 10, noop, 5 as never), TypeError, '`options` must be an object, got 5'],
+    ['if not boolean', () => team.parallelForSync(0, 10, noop, { if: 1 as never }), TypeError, '`if` must be a boolean, got 1'],
+    ['serialBelowUs', () => team.parallelForSync(0, 10, noop, { serialBelowUs: -1 }), RangeError, '`serialBelowUs` must be a finite number >= 0, got -1'],
+    ['waitPolicy', () => new Team({ waitPolicy: 'busy' as never }), RangeError, "`waitPolicy` must be one of 'active', 'passive', got \"busy\""],
+    ['native body', () => team.parallelForSync(0, 10, Math.sqrt as never), TypeError, '`body` cannot be sent to a worker thread: its source (function sqrt() { [native code] }) is not a function expression (native and bound functions cannot be shipped; use a plain function or a module body)'],
+    ['moduleBody url', () => moduleBody('kernels.js'), TypeError, '`url` must be a URL or an absolute path of a module file, got "kernels.js"'],
+  ];
+  for (const [what, fn, Ctor, message] of cases) {
+    test(`${what}: ${Ctor.name}`, () => {
+      let thrown: unknown;
+      try {
+        fn();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(Ctor);
+      expect((thrown as Error).message).toBe(message);
+    });
+  }
+
+  test('async variants reject with the same errors instead of throwing', async () => {
+    await expect(team.parallelFor(0, NaN, noop)).rejects.toThrow('`end` must be a safe integer, got NaN');
+    await expect(parallelFor(0, 10, noop, { chunk: -2 })).rejects.toThrow('`chunk` must be a positive integer, got -2');
+    await expect(team.parallelReduce(0, 10, (a: number) => a, 'mean' as never)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('shared', () => {
+  test('a typed array on a plain ArrayBuffer is refused, pointing at sharedArray', () => {
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { data: new Float64Array(4) } })).toThrow(
+      '`shared.data` is a typed array on a plain ArrayBuffer: workers would write to a copy and the writes would be lost. Allocate it with sharedArray(Ctor, n), which puts it on a SharedArrayBuffer',
+    );
+    expect(() => team.parallelForSync(0, 10, noop, { shared: [1, new ArrayBuffer(8)] })).toThrow('`shared[1]` is a typed array on a plain ArrayBuffer');
+  });
+
+  test('functions, class instances and cycles are refused with the path', () => {
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { f: noop } })).toThrow(/^`shared.f` cannot be shared with worker threads, got function noop/);
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { d: new Date(0) } })).toThrow(/^`shared.d` cannot be shared with worker threads, got a Date/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => team.parallelForSync(0, 10, noop, { shared: cyclic })).toThrow('`shared.self` refers back to an object that contains it: `shared` must be a tree');
+  });
+
+  test('numbers, strings, nested objects and arrays reach every thread; a changed payload is sent again', () => {
+    const out = sharedArray(Float64Array, 40);
+    const shared = { out, k: 2, label: 'x', nested: { add: [10, 20] } };
+    const body = (i: number, s: typeof shared) => {
+      s.out[i] = i * s.k + s.nested.add[1]! + (s.label === 'x' ? 1 : 0);
+    };
+    team.parallelForSync(0, 40, body, { shared, ...NO_FALLBACK });
+    expect(out[39]).toBe(39 * 2 + 21);
+    shared.k = 3; // the same object, changed: the workers must see the new value
+    team.parallelForSync(0, 40, body, { shared, ...NO_FALLBACK });
+    expect(Array.from(out)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3 + 21));
+  });
+});
+
+describe('body errors', () => {
+  test('sync: original class, message and index; stack names the index; the team stays usable', () => {
+    for (const at of [0, 17, 99]) {
+      let thrown: (Error & { index?: number; threadId?: number; chunk?: [number, number] }) | undefined;
+      try {
+        team.parallelForSync(
+          0,
+          100,
+          (i, s) => {
+            if (i === s.at) throw new TypeError(`bad value at ${i}`);
+          },
+          { shared: { at }, ...NO_FALLBACK },
+        );
+      } catch (e) {
+        thrown = e as typeof thrown;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(thrown!.name).toBe('TypeError');
+      expect(thrown!.message).toBe(`bad value at ${at}`);
+      expect(thrown!.index).toBe(at);
+      expect(thrown!.chunk![0]).toBeLessThanOrEqual(at);
+      expect(thrown!.chunk![1]).toBeGreaterThan(at);
+      expect(thrown!.threadId).toBe(at < 34 ? 0 : at < 67 ? 1 : 2);
+      expect(thrown!.stack).toContain(`at parafor loop index ${at}`);
+      usable();
+    }
+  });
+
+  test('async: rejects the same way, keeps custom names and codes', async () => {
+    const err = await team
+      .parallelFor(
+        0,
+        1000,
+        (i) => {
+          if (i === 500) {
+            const e = new Error('disk on fire') as Error & { code: string };
+            e.name = 'FireError';
+            e.code = 'EFIRE';
+            throw e;
+          }
+        },
+        { schedule: 'dynamic', chunk: 10, ...NO_FALLBACK },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { index: number; code: string },
+      );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.name).toBe('FireError');
+    expect(err!.message).toBe('disk on fire');
+    expect(err!.code).toBe('EFIRE');
+    expect(err!.index).toBe(500);
+    expect(err!.stack).toMatch(/^FireError: disk on fire\n {4}at parafor loop index 500/);
+    usable();
+  });
+
+  test('a thrown non-error becomes an Error that says what was thrown', () => {
+    expect(() =>
+      team.parallelForSync(
+        0,
+        10,
+        (i) => {
+          if (i === 9) throw 'plain string';
+        },
+        NO_FALLBACK,
+      ),
+    ).toThrow('a loop body threw a non-error value: "plain string"');
+  });
+
+  test('the rest of the region stops early', () => {
+    const count = sharedArray(Int32Array, 1);
+    expect(() =>
+      team.parallelForSync(
+        0,
+        1_000_000,
+        (i, s) => {
+          Atomics.add(s.count, 0, 1);
+          if (i === 10) throw new Error('stop');
+        },
+        { shared: { count }, schedule: 'dynamic', chunk: 1000, ...NO_FALLBACK },
+      ),
+    ).toThrow('stop');
+    expect(count[0]).toBeLessThan(100_000);
+    usable();
+  });
+
+  test('errors in reductions, range forms and custom identities', async () => {
+    expect(() => team.parallelReduceSync(0, 100, (a: number, i) => (i === 50 ? (null as never as { x: number }).x : a + i), 'sum', NO_FALLBACK)).toThrow(TypeError);
+    await expect(
+      team.parallelReduceRange(
+        0,
+        100,
+        (a: number, lo) => {
+          if (lo >= 50) throw new RangeError('late chunk');
+          return a;
+        },
+        'sum',
+        { schedule: 'static', chunk: 10, ...NO_FALLBACK },
+      ),
+    ).rejects.toThrow(new RangeError('late chunk'));
+    expect(() =>
+      team.parallelReduceSync(0, 100, (a: number) => a, {
+        identity: () => {
+          throw new Error('no identity');
+        },
+        combine: (a: number, b: number) => a + b,
+      }, NO_FALLBACK),
+    ).toThrow('no identity');
+    usable();
+  });
+
+  test('a body that uses a captured variable fails with an error that points at `shared`', () => {
+    const factor = 3;
+    expect(() => team.parallelForSync(0, 10, (i) => void (i * factor), NO_FALLBACK)).toThrow(
+      'factor is not defined on the worker thread: parafor bodies run on other threads and cannot use variables captured from the scope they were written in. Pass `factor` in the `shared` option (for example { shared: { factor } }) and read it from the body\'s `shared` parameter, or export the body from a module (moduleBody)',
+    );
+    // The same on the serial paths: a body behaves the same wherever it runs.
+    expect(() => team.parallelForSync(0, 10, (i) => void (i * factor), { if: false })).toThrow(ReferenceError);
+    usable();
+  });
+
+  test('module-level helpers throw too, and keep working afterwards', () => {
+    expect(() => parallelForSync(0, 10, () => { throw new SyntaxError('x'); }, NO_FALLBACK)).toThrow(SyntaxError);
+    const hits = sharedArray(Int32Array, 10);
+    parallelForSync(0, 10, (i, s) => void (s.hits[i] = 1), { shared: { hits }, ...NO_FALLBACK });
+    expect(Array.from(hits)).toEqual(new Array(10).fill(1));
+  });
+});
