@@ -1,0 +1,38 @@
+// Every code block of the README and guides is a file in docs/examples/, run here and checked.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './helpers.js';
+
+function example(name: string, args: string[] = []) {
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'build', 'docs', 'examples', `${name}.js`), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (res.status !== 0) throw new Error(`${name} exited with ${res.status}: ${res.stderr}`);
+  return res.stdout;
+}
+
+test('quickstart prints the sum of square roots and its double', () => {
+  let want = 0;
+  for (let i = 0; i < 1_000_000; i++) want += Math.sqrt(i);
+  const out = example('quickstart');
+  expect(out).toContain(`sum of sqrt(i), i < 1e6: ${want.toFixed(3)}`);
+  expect(out).toContain('doubled: 2.000000x');
+});
+
+test('range form and histogram count every element once', () => {
+  const out = example('range-and-histogram');
+  let bin0 = 0;
+  for (let i = 0; i < 2_000_000; i++) if (((Math.imul(i, 2654435761) >>> 24) & 255) === 0) bin0++;
+  expect(out.trim()).toBe(`bins: 256, counted: 2000000, bin 0: ${bin0}`);
+});
+
+test('the README shows the examples verbatim', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  for (const name of ['quickstart', 'range-and-histogram']) {
+    const src = readFileSync(path.join(ROOT, 'docs', 'examples', `${name}.ts`), 'utf8').trim();
+    expect(readme).toContain(src);
+  }
+});

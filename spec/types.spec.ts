@@ -1,0 +1,36 @@
+// Type-level contract: misuse must keep failing to compile (tsc checks every @ts-expect-error
+// when `npm test` builds the specs); the runtime assertions keep the lines honest.
+import { Team, sharedArray, parallelReduceSync, type LoopContext } from 'parafor';
+
+const team = new Team({ numThreads: 2 });
+afterAll(() => team.close());
+
+test('bodies and folds are typed from `shared` and the reducer', () => {
+  const xs = sharedArray(Float64Array, 8);
+  team.parallelForSync(0, 8, (i, s, ctx: LoopContext) => {
+    s.xs[i] = i + ctx.threadId * 0;
+  }, { shared: { xs } });
+  const total: number = parallelReduceSync(0, 8, (acc, i, s) => acc + s.xs[i]!, 'sum', { shared: { xs } });
+  expect(total).toBe(28);
+  const hist: Float64Array = team.parallelReduceSync(0, 8, (acc: Float64Array, i) => acc, {
+    identity: () => new Float64Array(2),
+    combine: (a, b) => a,
+  });
+  expect(hist).toHaveLength(2);
+
+  expect(() => {
+    // @ts-expect-error the index is a number, not a string
+    team.parallelForSync(0, 8, (i: string) => void i);
+    // @ts-expect-error unknown reducer name
+    team.parallelReduceSync(0, 8, (a: number) => a, 'average');
+    // @ts-expect-error unknown schedule
+    team.parallelForSync(0, 8, () => {}, { schedule: 'fastest' });
+    // @ts-expect-error chunk is a number
+    team.parallelForSync(0, 8, () => {}, { chunk: '4' });
+    // @ts-expect-error a built-in reducer's result is a number
+    const s: string = team.parallelReduceSync(0, 8, (a: number) => a, 'sum');
+    void s;
+    // @ts-expect-error sharedArray takes a typed-array constructor
+    sharedArray(Array, 4);
+  }).toThrow();
+});
