@@ -10,7 +10,15 @@
  * they may import other code and use module-level state.
  */
 import { asyncBody, bodyNotPortable, notFunction, badOption } from './errors.js';
-import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './control.js';
+import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from './control.js';
+import { Barrier, Mutex, atomicAddFloat64, wtime } from './sync.js';
+import { insideRegion } from './state.js';
+
+/**
+ * What the name `parafor` means inside a compiled body: the helpers a body may call without
+ * importing anything. `import * as parafor from 'parafor'` gives the same names their types.
+ */
+const TOOLKIT = Object.freeze({ Mutex, Barrier, atomicAddFloat64, wtime, inParallel: insideRegion });
 
 const MODULE_BODY = 'parafor.moduleBody';
 
@@ -71,11 +79,11 @@ type AnyFn = (...args: never[]) => unknown;
 export function compileSource(name: string, source: string): AnyFn {
   let fn: unknown;
   try {
-    fn = new Function(`"use strict"; return (${source}\n);`)();
+    fn = new Function('parafor', `"use strict"; return (${source}\n);`)(TOOLKIT);
   } catch (first) {
     if (!(first instanceof SyntaxError) && (first as Error)?.name !== 'SyntaxError') throw first;
     try {
-      fn = new Function(`"use strict"; return (function ${source}\n);`)();
+      fn = new Function('parafor', `"use strict"; return (function ${source}\n);`)(TOOLKIT);
     } catch {
       throw bodyNotPortable(name, source);
     }
@@ -101,6 +109,7 @@ const RUNNER_SOURCE: Record<number, string> = {
   [KIND_REDUCE]:
     'let i = lo; try { for (; i < hi; i++) acc = body(acc, i, shared, ctx); } catch (e) { fault.index = i; throw e; } return acc;',
   [KIND_REDUCE_RANGE]: 'fault.index = lo; return body(acc, lo, hi, shared, ctx);',
+  [KIND_REGION]: 'fault.index = lo; body(shared, ctx); return acc;',
 };
 
 /** A fresh runner (its own compiled code and type feedback) around `body`. */

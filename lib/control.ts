@@ -25,16 +25,30 @@ export const CTRL_DONE = 2 * LINE;
 export const CTRL_NEXT = 3 * LINE;
 /** Workers currently inside (or about to enter) Atomics.wait on CTRL_EPOCH. */
 export const CTRL_SLEEPERS = 4 * LINE;
-/** 0, or 1 + the slot that failed first (compareExchange from 0). Non-zero also tells every thread to stop early. */
+/** 0, 1 + the slot that failed first (compareExchange from 0), or CANCELLED. Non-zero tells every thread to stop early. */
 export const CTRL_ERROR = 5 * LINE;
 /** Team lifecycle: TEAM_OPEN or TEAM_CLOSING. Written by the caller only. */
 export const CTRL_STATE = 6 * LINE;
 /** Workers that have entered their serving loop. Each worker adds 1 once; Team.start() waits on it. */
 export const CTRL_ONLINE = 7 * LINE;
 
+// ---- words of parallel regions (design.md#regions) -----------------------------------------
+
+/** Arrivals at the region barrier. Every thread adds 1; the last stores 0. */
+export const CTRL_BAR_COUNT = 8 * LINE;
+/** Barrier generation. The last arriver adds 1 and notifies; a failing thread adds 1 too, to release waiters. */
+export const CTRL_BAR_GEN = 9 * LINE;
+/** Number of `single` constructs claimed in the region (compareExchange k -> k + 1). */
+export const CTRL_SINGLE = 10 * LINE;
+/** Work counter of dynamic/guided worksharing loops; reset by the barrier's last arriver. */
+export const CTRL_WS_NEXT = 11 * LINE;
+/** Lock words of critical sections, one per line: names hash onto N_LOCKS locks. */
+export const CTRL_LOCKS = 12 * LINE;
+export const N_LOCKS = 16;
+
 // ---- the region descriptor: written by the caller only, before CTRL_SLOTS is stored ------
 
-const DESC = 8 * LINE;
+const DESC = (12 + N_LOCKS) * LINE;
 /** One of the KIND_* constants below. */
 export const CTRL_KIND = DESC + 0;
 /** Id of the body in the team's body registry. */
@@ -75,8 +89,16 @@ export const F64_PARTIALS = F64_BASE + LINE / 2;
 /** The largest team and the largest numThreads of a call. */
 export const MAX_THREADS = 512;
 
+/**
+ * Per-worker line (worker id w at CTRL_HOLD + w * LINE): HOLD_CLAIMING while the worker claims,
+ * then the id of the region whose slot it runs, 0 when it holds none. Written by that worker
+ * only; read by the caller when the worker dies, to tell whether a slot died with it.
+ */
+export const CTRL_HOLD = (F64_PARTIALS + MAX_THREADS) * 2;
+export const HOLD_CLAIMING = -1;
+
 /** Bytes of the control buffer. */
-export const CONTROL_BYTES = (F64_PARTIALS + MAX_THREADS) * 8;
+export const CONTROL_BYTES = (CTRL_HOLD + (MAX_THREADS + 2) * LINE) * 4;
 
 // ---- region kinds ------------------------------------------------------------------------
 
@@ -88,6 +110,11 @@ export const KIND_FOR_RANGE = 2;
 export const KIND_REDUCE = 3;
 /** acc = fold(acc, lo, hi, shared, ctx) for each chunk. */
 export const KIND_REDUCE_RANGE = 4;
+/** body(shared, ctx) once per slot, all slots at once: a parallel region. */
+export const KIND_REGION = 5;
+
+/** CTRL_ERROR value of a cancelled call (signal or timeout): every thread stops at its next chunk. */
+export const CANCELLED = -1;
 
 // ---- schedules ---------------------------------------------------------------------------
 

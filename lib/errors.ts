@@ -89,6 +89,23 @@ export function teamClosed(): Error {
   return err;
 }
 
+export function timeoutError(ms: number, terminated: boolean): Error {
+  const err = new Error(
+    terminated
+      ? `the parafor call did not finish within ${ms} ms and did not stop when cancelled; its workers were terminated and replaced`
+      : `the parafor call did not finish within ${ms} ms and was cancelled`,
+  ) as Error & { terminated: boolean };
+  err.name = 'TimeoutError';
+  err.terminated = terminated;
+  return err;
+}
+
+export function workerDied(id: number, how: string, cause: unknown): Error {
+  const err = new Error(`parafor worker ${id} died while a loop was running: ${how}. It will be replaced; the team stays usable`, cause === undefined ? undefined : { cause });
+  err.name = 'WorkerDiedError';
+  return err;
+}
+
 /**
  * The message that replaces "x is not defined" when a body uses a name from the scope it
  * was written in: on the worker that name does not exist.

@@ -4,20 +4,13 @@
  * never per index.
  */
 import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
 import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName } from './errors.js';
 import { MAX_THREADS } from './control.js';
 import { SCHEDULES, type Schedule } from './schedule.js';
 
 export type WaitPolicy = 'active' | 'passive';
 export const WAIT_POLICIES: readonly WaitPolicy[] = ['active', 'passive'];
-
-/** What a body receives besides its index: which virtual thread runs it, and how many there are. */
-export interface LoopContext {
-  /** 0 .. numThreads - 1. Under the static schedule, thread k always runs the k-th block. */
-  readonly threadId: number;
-  /** The number of threads (slots) of this loop. */
-  readonly numThreads: number;
-}
 
 /** Options of one loop call. */
 export interface LoopOptions<S = unknown> {
@@ -45,6 +38,18 @@ export interface LoopOptions<S = unknown> {
    * the calling thread. Default 20; 0 turns the fallback off.
    */
   serialBelowUs?: number;
+  /**
+   * Cancels the call when aborted: every thread stops at its next chunk boundary (bodies
+   * may also poll `ctx.cancelled`) and the call rejects with the signal's reason. A
+   * synchronous call only looks at it when it starts (its thread is busy until it returns).
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the call may take. Then it is cancelled like an aborted signal; if it has
+   * still not finished after a grace period (TIMEOUT_GRACE_MS), its workers are terminated
+   * and replaced, and the call rejects with a TimeoutError that says so.
+   */
+  timeout?: number;
 }
 
 /** Options of a Team. */
@@ -66,7 +71,12 @@ export interface TeamOptions {
   chunk?: number;
   /** Default serial fallback threshold of the team's loops (see LoopOptions.serialBelowUs). */
   serialBelowUs?: number;
+  /** Heap limits of each worker (worker_threads' resourceLimits). A worker that exceeds them dies; its call rejects and the worker is replaced. */
+  resourceLimits?: ResourceLimits;
 }
+
+/** How long a timed-out call's threads get to stop on their own before their workers are terminated. */
+export const TIMEOUT_GRACE_MS = 500;
 
 /** Default spin budgets, microseconds. */
 export const SPIN_DEFAULT_US = 500;
@@ -108,8 +118,8 @@ export function checkBounds(start: unknown, end: unknown): void {
   if (typeof end !== 'number' || !Number.isSafeInteger(end)) throw notInteger('end', end);
 }
 
-const LOOP_KEYS = new Set(['shared', 'schedule', 'chunk', 'numThreads', 'if', 'serialBelowUs']);
-const TEAM_KEYS = new Set(['numThreads', 'waitPolicy', 'spinUs', 'schedule', 'chunk', 'serialBelowUs']);
+const LOOP_KEYS = new Set(['shared', 'schedule', 'chunk', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
+const TEAM_KEYS = new Set(['numThreads', 'waitPolicy', 'spinUs', 'schedule', 'chunk', 'serialBelowUs', 'resourceLimits']);
 
 function checkKeys(name: string, options: unknown, keys: Set<string>): Record<string, unknown> {
   if (options === undefined) return {};
@@ -131,6 +141,7 @@ export interface TeamSettings {
   readonly schedule: Schedule;
   readonly chunk: number | undefined;
   readonly serialBelowUs: number;
+  readonly resourceLimits: ResourceLimits | undefined;
 }
 
 /** A loop call's settings after validation and team defaults. */
@@ -140,6 +151,8 @@ export interface LoopSettings {
   readonly numThreads: number;
   readonly parallel: boolean;
   readonly serialBelowUs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number | undefined;
 }
 
 /** Parses an OMP_SCHEDULE-style value: "dynamic", "guided,4", "monotonic:dynamic,8". */
@@ -202,7 +215,11 @@ export function teamSettings(options: unknown, env: NodeJS.ProcessEnv = process.
   const chunk = o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : fromEnv.chunk;
   const serialBelowUs =
     o.serialBelowUs !== undefined ? checkMicros('serialBelowUs', o.serialBelowUs) : SERIAL_BELOW_DEFAULT_US;
-  return { numThreads, spinUs: Math.min(spinUs, 2 ** 31 - 1), schedule, chunk, serialBelowUs };
+  const resourceLimits = o.resourceLimits as ResourceLimits | undefined;
+  if (resourceLimits !== undefined && (resourceLimits === null || typeof resourceLimits !== 'object')) {
+    throw badOption('resourceLimits', resourceLimits, 'an object (worker_threads ResourceLimits)');
+  }
+  return { numThreads, spinUs: Math.min(spinUs, 2 ** 31 - 1), schedule, chunk, serialBelowUs, resourceLimits };
 }
 
 /** Validates a loop call's options against the team's defaults. */
@@ -215,5 +232,15 @@ export function loopSettings(options: unknown, team: TeamSettings): LoopSettings
   if (o.if !== undefined && typeof o.if !== 'boolean') throw badOption('if', o.if, 'a boolean');
   const serialBelowUs =
     o.serialBelowUs !== undefined ? checkMicros('serialBelowUs', o.serialBelowUs) : team.serialBelowUs;
-  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, shared: o.shared };
+  const signal = o.signal as AbortSignal | undefined;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw badOption('signal', signal, 'an AbortSignal');
+  }
+  let timeout: number | undefined;
+  if (o.timeout !== undefined) {
+    if (typeof o.timeout !== 'number') throw badOption('timeout', o.timeout, 'a number of milliseconds > 0');
+    if (!(o.timeout > 0) || o.timeout === Infinity) throw new RangeError(`\`timeout\` must be a finite number of milliseconds > 0, got ${o.timeout}`);
+    timeout = o.timeout;
+  }
+  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, shared: o.shared, signal, timeout };
 }

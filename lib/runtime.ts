@@ -26,6 +26,8 @@ import {
   F64_START,
   KIND_FOR,
   KIND_REDUCE,
+  KIND_REGION,
+  CTRL_BAR_GEN,
   SCHED_DYNAMIC,
   SCHED_STATIC,
   type Control,
@@ -33,6 +35,7 @@ import {
 import { guidedUnits, staticBlock } from './schedule.js';
 import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
+import { LoopContext, RegionContext } from './context.js';
 
 /** A region's descriptor, as the caller writes it and every thread reads it. */
 export interface Region {
@@ -115,6 +118,21 @@ export function finishSlot(i32: Int32Array, p: number): void {
   if (Atomics.add(i32, CTRL_DONE, 1) + 1 === p) Atomics.notify(i32, CTRL_DONE);
 }
 
+/**
+ * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and releases the threads of a
+ * parallel region that wait at its barrier: they see CTRL_ERROR and unwind.
+ */
+export function failSlot(sync: Int32Array, slot: number): void {
+  Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+  releaseBarrier(sync);
+}
+
+/** Wakes barrier waiters so that they look at CTRL_ERROR (a cancelled or failed region). */
+export function releaseBarrier(sync: Int32Array): void {
+  Atomics.add(sync, CTRL_BAR_GEN, 1);
+  Atomics.notify(sync, CTRL_BAR_GEN);
+}
+
 /** Whether a region's body is per index (split into pieces) rather than per chunk. */
 export function perIndex(kind: number): boolean {
   return kind === KIND_FOR || kind === KIND_REDUCE;
@@ -149,7 +167,8 @@ export function runSlot(
   scratch: SlotScratch,
   between?: () => void,
 ): SlotOutcome {
-  const ctx = { threadId: slot, numThreads: r.p };
+  const ctx =
+    r.kind === KIND_REGION ? new RegionContext(slot, r.p, sync, r.spinUs * 200) : new LoopContext(slot, r.p, sync);
   const start = r.start;
   const n = r.end - start;
   let lo = 0;
@@ -205,7 +224,7 @@ export function runSlot(
     }
   } catch (thrown) {
     const error = recordError(thrown, { index: scratch.index, chunk: [start + lo, start + hi], threadId: slot });
-    Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+    failSlot(sync, slot);
     return { acc, error };
   }
   return { acc, error: undefined };

@@ -20,6 +20,17 @@ import {
   KIND_FOR_RANGE,
   KIND_REDUCE,
   KIND_REDUCE_RANGE,
+  KIND_REGION,
+  CANCELLED,
+  CTRL_BAR_COUNT,
+  CTRL_SINGLE,
+  CTRL_WS_NEXT,
+  CTRL_LOCKS,
+  CTRL_NSLOTS,
+  N_LOCKS,
+  LINE,
+  CTRL_HOLD,
+  HOLD_CLAIMING,
   SCHED_DYNAMIC,
   SCHED_GUIDED,
   SCHED_STATIC,
@@ -28,16 +39,17 @@ import {
   type Control,
 } from './control.js';
 import { bodySource, compileSource, makeRunner, type ModuleBody, type Runner } from './body.js';
-import { rebuildError, recordError, teamClosed, type ErrorRecord } from './errors.js';
-import { checkBounds, loopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
+import { rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
+import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
+import { CONCAT, PAIRS, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, finishSlot, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, releaseBarrier, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
 import { waitUntilEquals } from './wait.js';
 import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
-import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
+import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -59,6 +71,8 @@ const SPAWN_ESTIMATE_MS = 2;
  * the serial loop (docs/design.md#cold-start).
  */
 const SPAWN_WORK_FACTOR = 5;
+/** How long a region waits for its workers to start. */
+const START_LIMIT_MS = 60_000;
 
 function isReduce(kind: number): boolean {
   return kind === KIND_REDUCE || kind === KIND_REDUCE_RANGE;
@@ -95,6 +109,8 @@ export class Team {
   /** An error that broke the current region (a worker died); the region's join gives up on it. */
   #failure: Error | undefined;
   #spawning = false;
+  /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
+  #cancelReason: unknown;
 
   readonly #bodyIds = new Map<string, number>();
   readonly #fnIds = new WeakMap<object, number>();
@@ -188,12 +204,65 @@ export class Team {
   }
 
   /**
+   * A parallel region (`#pragma omp parallel`): body(shared, ctx) runs once on every thread
+   * of the team at the same time, with ctx.threadId 0..numThreads-1. Inside, ctx offers
+   * barrier(), single(fn), master(fn), critical(fn, name?) and for(start, end, body, options).
+   * Waits for every worker to be running before it starts.
+   */
+  parallel<S>(body: RegionBody<S>, options?: RegionOptionsOf<S>): Promise<void> {
+    return this.#async(() => this.#regionCall(body, options)) as Promise<void>;
+  }
+
+  /** Synchronous parallel region; the calling thread is one of the team. */
+  parallelSync<S>(body: RegionBody<S>, options?: RegionOptionsOf<S>): void {
+    this.#sync(this.#regionCall(body, options));
+  }
+
+  /** Runs a few different functions in parallel (`#pragma omp sections`); resolves to their results, in order. */
+  sections<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): Promise<R> {
+    let call: { start: number; end: number; body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> };
+    try {
+      call = sectionsCall(functions, options as LoopOptionsOf<unknown> | undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.parallelReduceRange(call.start, call.end, call.body, PAIRS, call.options).then((pairs) => placePairs(pairs, functions.length) as unknown as R);
+  }
+
+  /** Synchronous sections. */
+  sectionsSync<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): R {
+    const call = sectionsCall(functions, options as LoopOptionsOf<unknown> | undefined);
+    return placePairs(this.parallelReduceRangeSync(call.start, call.end, call.body, PAIRS, call.options), functions.length) as unknown as R;
+  }
+
+  /**
+   * fn(item, index, shared) for every item, on the team; resolves to the results in order
+   * (Python's Pool.map). Items and results travel by structured clone; items are split into
+   * one contiguous block per thread, and small maps run serially (serialBelowUs).
+   */
+  parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
+    let call: { body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> };
+    try {
+      call = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.parallelReduceRange(0, items.length, call.body, CONCAT, call.options) as Promise<R[]>;
+  }
+
+  /** Synchronous parallelMap. */
+  parallelMapSync<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): R[] {
+    const call = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
+    return this.parallelReduceRangeSync(0, items.length, call.body, CONCAT, call.options) as R[];
+  }
+
+  /**
    * Starts every worker now (numThreads - 1, plus one more when `forAsync`) and resolves
    * when all of them are serving. Optional: loops start workers on their own.
    */
-  async start(forAsync = false): Promise<void> {
+  async start(forAsync = false, threads = this.#settings.numThreads): Promise<void> {
     if (this.#closed) throw teamClosed();
-    const want = this.#settings.numThreads - 1 + (forAsync ? 1 : 0);
+    const want = threads - 1 + (forAsync ? 1 : 0);
     for (let id = 1; id <= want; id++) this.#ensureMember(id);
     const keep = keepAlive();
     try {
@@ -238,10 +307,22 @@ export class Team {
     return { kind, start, end, fn, source, settings, shared: settings.shared, reducer: red };
   }
 
+  #regionCall(body: unknown, options: unknown): Call {
+    const source = bodySource('body', body);
+    const settings = loopSettings(options, this.#settings);
+    if (settings.schedule !== this.#settings.schedule || settings.chunk !== this.#settings.chunk) {
+      throw new TypeError('`schedule` and `chunk` are options of loops, not of parallel regions (use them on ctx.for)');
+    }
+    const p = settings.parallel ? settings.numThreads : 1;
+    const regionSettings: LoopSettings = { ...settings, numThreads: p, schedule: 'static', chunk: undefined, serialBelowUs: 0 };
+    return { kind: KIND_REGION, start: 0, end: p, fn: body, source, settings: regionSettings, shared: settings.shared, reducer: undefined };
+  }
+
   #sync(call: Call): unknown {
     if (call.end <= call.start) return this.#empty(call);
     if (insideRegion()) return this.#nested(call);
     if (this.#closed) throw teamClosed();
+    if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     const bodyId = this.#register(call.source, call.fn);
     const sharedVersion = this.#sharedVersionOf(call.shared);
     const identity = this.#identityId(call);
@@ -265,6 +346,7 @@ export class Team {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (call.settings.signal?.aborted) return Promise.reject(call.settings.signal.reason);
     if (call.end <= call.start) return Promise.resolve(this.#empty(call));
     if (insideRegion()) {
       try {
@@ -288,15 +370,30 @@ export class Team {
     const run = this.#mainRunner(bodyId, call.kind);
     if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
     if (this.#failure) this.#recover();
-    this.#ensureAsyncMembers(region.p);
+    if (call.kind === KIND_REGION) await this.start(true, region.p);
+    else this.#ensureAsyncMembers(region.p);
+    if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     this.#postIdentity(call, region);
     this.#asyncInFlight = true;
+    this.#cancelReason = undefined;
     const t0 = performance.now();
+    const { signal, timeout } = call.settings;
+    const onAbort = (): void => this.#cancel(signal!.reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       this.#publish(region);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          this.#cancel(timeoutError(timeout, false));
+          timer = setTimeout(() => this.#terminateAfterTimeout(region.id, timeout), TIMEOUT_GRACE_MS);
+        }, timeout);
+      }
       await this.#joinAsync(region.p);
     } finally {
       this.#asyncInFlight = false;
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
     }
     // Whole-region wall time times the threads bounds the per-iteration cost from above.
     this.#learn(bodyId, call.kind, ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
@@ -306,8 +403,22 @@ export class Team {
   #runSync(call: Call, region: Region, run: Runner | undefined): unknown {
     const c = this.#control;
     const i32 = c.i32;
-    // Without a runner (a module body still loading here) the caller cannot work: start every worker now.
-    const hook = run === undefined ? this.#startAll(region.p - 1) : this.#ensureSyncMembers(region.p - 1);
+    // Without a runner (a module body still loading here) the caller cannot work: start every
+    // worker now. A region needs all of its threads at once: wait until they serve.
+    let hook: (() => void) | undefined;
+    if (call.kind === KIND_REGION) this.#startAllSync(region.p - 1);
+    else hook = run === undefined ? this.#startAll(region.p - 1) : this.#ensureSyncMembers(region.p - 1);
+    const timeout = call.settings.timeout;
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    if (timeout !== undefined) {
+      // Between chunks, the calling thread checks the clock and cancels the call when it is late.
+      const cold = hook;
+      hook = () => {
+        if (cold !== undefined) cold();
+        if (performance.now() > deadline) this.#cancel(timeoutError(timeout, false));
+      };
+    }
+    this.#cancelReason = undefined;
     this.#postIdentity(call, region);
     this.#publish(region);
     const errors = new Map<number, ErrorRecord>();
@@ -329,7 +440,10 @@ export class Team {
     const busyMs = performance.now() - t0;
     if (hook !== undefined) this.#coldWorkMs += busyMs;
     if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
-    if (this.#failure === undefined) waitUntilEquals(i32, CTRL_DONE, region.p, region.spinUs);
+    if (this.#failure === undefined) {
+      if (timeout === undefined) waitUntilEquals(i32, CTRL_DONE, region.p, region.spinUs);
+      else this.#joinSyncBefore(region, deadline, timeout);
+    }
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#recover();
@@ -356,7 +470,7 @@ export class Team {
       outcome = runSlot(region, slot, run, call.shared, acc, sync, this.#scratch, hook);
     } catch (thrown) {
       outcome = { acc, error: recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot }) };
-      Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+      failSlot(sync, slot);
     }
     if (outcome.error !== undefined) errors.set(slot, outcome.error);
     else if (call.reducer !== undefined) {
@@ -439,7 +553,7 @@ export class Team {
   #serial(call: Call, region: Region): boolean {
     const s = call.settings;
     if (!s.parallel || region.p === 1 || this.#asyncInFlight) return true;
-    if (s.serialBelowUs === 0) return false;
+    if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
     const cost = this.#cost.get(region.body * 8 + call.kind);
     return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
   }
@@ -499,9 +613,50 @@ export class Team {
     Atomics.store(i32, CTRL_NEXT, 0);
     Atomics.store(i32, CTRL_DONE, 0);
     Atomics.store(i32, CTRL_ERROR, 0);
+    if (r.kind === KIND_REGION) {
+      i32[CTRL_BAR_COUNT] = 0;
+      i32[CTRL_SINGLE] = 0;
+      i32[CTRL_WS_NEXT] = 0;
+      for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
+    }
     Atomics.store(i32, CTRL_SLOTS, r.p);
     Atomics.add(i32, CTRL_EPOCH, 1);
     if (Atomics.load(i32, CTRL_SLEEPERS) > 0) Atomics.notify(i32, CTRL_EPOCH);
+  }
+
+  /** Cancels the region in flight: every thread stops at its next chunk, barriers release. */
+  #cancel(reason: unknown): void {
+    const i32 = this.#control.i32;
+    if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) this.#cancelReason = reason;
+    releaseBarrier(i32);
+  }
+
+  /** A timed-out region that ignored its cancellation: end its workers (the join then fails and recovers). */
+  #terminateAfterTimeout(regionId: number, timeout: number): void {
+    const i32 = this.#control.i32;
+    if (this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_NSLOTS)) return;
+    this.#failure ??= timeoutError(timeout, true);
+    Atomics.notify(i32, CTRL_DONE);
+  }
+
+  /** The synchronous join of a call with a timeout: cancel at the deadline, terminate after the grace period. */
+  #joinSyncBefore(region: Region, deadline: number, timeout: number): void {
+    const i32 = this.#control.i32;
+    let cancelled = false;
+    for (;;) {
+      const v = Atomics.load(i32, CTRL_DONE);
+      if (v === region.p) return;
+      const now = performance.now();
+      if (!cancelled && now >= deadline) {
+        this.#cancel(timeoutError(timeout, false));
+        cancelled = true;
+      }
+      if (cancelled && now >= deadline + TIMEOUT_GRACE_MS) {
+        this.#failure = timeoutError(timeout, true);
+        return;
+      }
+      Atomics.wait(i32, CTRL_DONE, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
+    }
   }
 
   async #joinAsync(p: number): Promise<void> {
@@ -512,7 +667,11 @@ export class Team {
     try {
       for (;;) {
         const v = Atomics.load(i32, CTRL_DONE);
-        if (v === p) return;
+        if (v === p) {
+          // Every slot finished (a dying worker gave its slot up): the control block is sound.
+          this.#failure = undefined;
+          return;
+        }
         if (this.#failure !== undefined) {
           const failure = this.#failure;
           this.#recover();
@@ -542,6 +701,7 @@ export class Team {
         }
       }
     }
+    if (failed === CANCELLED) throw this.#cancelReason;
     if (failed !== 0) {
       const first = errors.get(failed - 1) ?? errors.values().next().value;
       if (first === undefined) throw new Error(`parafor internal error: region ${r.id} failed in slot ${failed - 1} but no error arrived`);
@@ -652,15 +812,15 @@ export class Team {
     const t0 = performance.now();
     const { port1, port2 } = new MessageChannel();
     const init: WorkerInit = { control: this.#control.i32.buffer as SharedArrayBuffer, id, port: port2 };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv() });
+    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv(), resourceLimits: this.#settings.resourceLimits ?? {} });
     worker.unref();
     port1.unref();
     const member: Member = { worker, port: port1, exited: false };
     this.#members[id] = member;
     for (const def of this.#definitions) port1.postMessage(def);
     for (const [version, value] of this.#payloads) port1.postMessage({ t: 'shared', version, value } satisfies ToWorker);
-    worker.on('error', (err) => this.#lost(member, err));
-    worker.on('exit', (code) => this.#lost(member, new Error(`a parafor worker exited with code ${code} while a loop was running`)));
+    worker.on('error', (err) => this.#lost(member, id, workerDied(id, err.message, err)));
+    worker.on('exit', (code) => this.#lost(member, id, workerDied(id, `it exited with code ${code}`, undefined)));
     const spent = performance.now() - t0;
     this.#spawnMs += spent;
     this.#spawnEstimateMs = spent;
@@ -697,6 +857,19 @@ export class Team {
     return undefined;
   }
 
+  /** Starts workers 1..want and blocks until they serve (workers start without the event loop). */
+  #startAllSync(want: number): void {
+    this.#startAll(want);
+    const i32 = this.#control.i32;
+    const give = performance.now() + START_LIMIT_MS;
+    for (;;) {
+      const online = Atomics.load(i32, CTRL_ONLINE);
+      if (online >= want) return;
+      if (performance.now() > give) throw new Error(`parafor: ${want - online} of ${want} workers did not start within ${START_LIMIT_MS} ms`);
+      Atomics.wait(i32, CTRL_ONLINE, online, 100);
+    }
+  }
+
   /** Workers for an asynchronous call (ids 1..p): the first now, the rest one per event-loop turn. */
   #ensureAsyncMembers(p: number): void {
     let id = 1;
@@ -712,10 +885,15 @@ export class Team {
   }
 
   /** A worker died or threw outside a body. A region in flight fails; the team restarts. */
-  #lost(member: Member, err: Error): void {
+  #lost(member: Member, id: number, err: Error): void {
     if (member.exited) return;
     member.exited = true;
     if (this.#closed) return;
+    // The worker is replaced when a call next needs it. The region in flight fails only if a
+    // slot died with the worker (its hold word names the region, or it died while claiming);
+    // a body's process.exit() gives its slot up first (worker.ts). design.md#faults.
+    const hold = Atomics.load(this.#control.i32, CTRL_HOLD + id * LINE);
+    if (!this.#asyncInFlight || (hold !== this.#regionId && hold !== HOLD_CLAIMING)) return;
     this.#failure ??= err;
     Atomics.notify(this.#control.i32, CTRL_DONE);
   }

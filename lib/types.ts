@@ -3,7 +3,8 @@
  * `shared` and cannot capture variables (see docs/guide.md#bodies).
  */
 import type { ModuleBody } from './body.js';
-import type { LoopContext, LoopOptions } from './options.js';
+import type { LoopOptions } from './options.js';
+import type { LoopContext, RegionContext } from './context.js';
 
 /** The per-index body: called once for every index i of the loop. */
 export type LoopBody<S = unknown> = ((i: number, shared: S, ctx: LoopContext) => void) | ModuleBody;
@@ -19,3 +20,9 @@ export type RangeFold<A, S = unknown> = ((acc: A, lo: number, hi: number, shared
 
 /** Loop options whose `shared` has the type the body expects. */
 export type LoopOptionsOf<S> = LoopOptions<S>;
+
+/** The body of a parallel region: runs once on every thread, with the region's constructs on ctx. */
+export type RegionBody<S = unknown> = ((shared: S, ctx: RegionContext) => void) | ModuleBody;
+
+/** Options of a parallel region: a loop's options less the schedule (use ctx.for's). */
+export type RegionOptionsOf<S> = Omit<LoopOptions<S>, 'schedule' | 'chunk' | 'serialBelowUs'>;

@@ -6,10 +6,14 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   CTRL_EPOCH,
+  CTRL_HOLD,
+  HOLD_CLAIMING,
+  LINE,
   CTRL_ERROR,
   CTRL_MAX_WORKER,
   CTRL_ONLINE,
   CTRL_SPIN_US,
+  CTRL_REGION,
   CTRL_STATE,
   F64_PARTIALS,
   KIND_REDUCE,
@@ -19,7 +23,7 @@ import {
 } from './control.js';
 import { compileSource, makeRunner, type Runner } from './body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
-import { claimSlot, finishSlot, readRegion, runSlot, type Region, type SlotScratch } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, readRegion, runSlot, type Region, type SlotScratch } from './runtime.js';
 import { enterRegion } from './state.js';
 import { waitForEpoch } from './wait.js';
 import { recordError } from './errors.js';
@@ -132,20 +136,58 @@ function post(msg: FromWorker): void {
  * Runs claimed slot `slot`. Returns false, still holding the slot, when the body is a module
  * that must be imported first.
  */
+/** The slot this worker is running, for the exit hook below. */
+let holding: { slot: number; region: Region } | undefined;
+
+// A body that calls process.exit() ends this thread; before it goes, give up the slot it
+// held with an error, so that the region finishes (and the call rejects) instead of waiting
+// for a slot that will never end. A crash (out of memory) runs no JavaScript: the caller
+// learns of it from the worker's exit event.
+process.on('exit', (code) => {
+  Atomics.sub(i32, CTRL_ONLINE, 1);
+  if (holding === undefined) return;
+  const { slot, region } = holding;
+  holding = undefined;
+  const error = recordError(new Error(`a loop body called process.exit(${code}) on worker ${id}; the worker is replaced`), {
+    index: scratch.index,
+    chunk: [region.start, region.end],
+    threadId: slot,
+  });
+  post({ t: 'error', region: region.id, error: { ...error, name: 'WorkerDiedError' } });
+  failSlot(i32, slot);
+  finishSlot(i32, region.p);
+  Atomics.store(i32, HOLD, 0);
+});
+
+/** This worker's hold word (control.ts CTRL_HOLD). */
+const HOLD = CTRL_HOLD + id * LINE;
+
+/** Claims a slot, saying so in the hold word first, so that a death in between is not missed. */
+function claim(): number {
+  Atomics.store(i32, HOLD, HOLD_CLAIMING);
+  const slot = claimSlot(i32);
+  Atomics.store(i32, HOLD, slot < 0 ? 0 : (i32[CTRL_REGION] as number));
+  return slot;
+}
+
 function runClaimed(slot: number): boolean {
   const r = readRegion(ctl);
+  holding = { slot, region: r };
   const reduce = r.kind === KIND_REDUCE || r.kind === KIND_REDUCE_RANGE;
   let run: Runner | undefined;
   let outcome;
   try {
     run = runner(r.body, r.kind);
-    if (run === undefined) return false;
+    if (run === undefined) {
+      holding = undefined;
+      return false;
+    }
     const acc = reduce ? identity(r) : undefined;
     outcome = runSlot(r, slot, run, sharedValue(r.shared), acc, i32, scratch);
   } catch (thrown) {
     // Setting up the slot failed (a body that does not compile, a missing message).
     outcome = { acc: undefined, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) };
-    Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+    failSlot(i32, slot);
   }
   if (outcome.error !== undefined) {
     post({ t: 'error', region: r.id, error: outcome.error });
@@ -156,12 +198,14 @@ function runClaimed(slot: number): boolean {
         post({ t: 'partial', region: r.id, slot, value: outcome.acc });
       } catch (thrown) {
         const error = recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot });
-        Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+        failSlot(i32, slot);
         post({ t: 'error', region: r.id, error });
       }
     }
   }
+  holding = undefined;
   finishSlot(i32, r.p);
+  Atomics.store(i32, HOLD, 0);
   return true;
 }
 
@@ -174,20 +218,20 @@ async function serve(): Promise<void> {
     if (Atomics.load(i32, CTRL_STATE) !== TEAM_OPEN) break;
     let spinUs = 0;
     if (id <= Atomics.load(i32, CTRL_MAX_WORKER)) {
-      for (let slot = claimSlot(i32); slot >= 0; ) {
+      for (let slot = claim(); slot >= 0; ) {
         if (!runClaimed(slot)) {
           const r = readRegion(ctl);
           try {
             await prepare(r.body);
           } catch (thrown) {
-            Atomics.compareExchange(i32, CTRL_ERROR, 0, slot + 1);
+            failSlot(i32, slot);
             post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
             finishSlot(i32, r.p);
-            slot = claimSlot(i32);
+            slot = claim();
           }
           continue;
         }
-        slot = claimSlot(i32);
+        slot = claim();
       }
       spinUs = Atomics.load(i32, CTRL_SPIN_US);
     }

@@ -1,0 +1,154 @@
+// Faults: cancellation, timeouts, workers that die. Every call rejects promptly, never
+// hangs, and the team works afterwards.
+import { Team, sharedArray, moduleBody } from 'parafor';
+
+const NO_FALLBACK = { serialBelowUs: 0 };
+
+async function usable(team: Team): Promise<void> {
+  expect(team.parallelReduceSync(0, 1000, (a: number, i) => a + i, 'sum', NO_FALLBACK)).toBe(499500);
+  expect(await team.parallelReduce(0, 1000, (a: number, i) => a + i, 'sum', NO_FALLBACK)).toBe(499500);
+}
+
+
+describe('cancellation', () => {
+  test('an AbortSignal stops a loop at the next chunk and rejects with its reason', async () => {
+    const team = new Team({ numThreads: 2 });
+    const done = sharedArray(Int32Array, 1);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('user gave up')), 30);
+    const t0 = Date.now();
+    await expect(
+      team.parallelFor(0, 1e9, (i, s) => void Atomics.add(s.done, 0, 1), { shared: { done }, signal: ac.signal, schedule: 'dynamic', chunk: 10_000, ...NO_FALLBACK }),
+    ).rejects.toThrow('user gave up');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(done[0]).toBeLessThan(1e9);
+    await usable(team);
+    await team.close();
+  });
+
+  test('an already-aborted signal rejects (async) or throws (sync) before any work', async () => {
+    const team = new Team({ numThreads: 2 });
+    const ac = new AbortController();
+    ac.abort(new Error('too late'));
+    const ran = sharedArray(Int32Array, 1);
+    await expect(team.parallelFor(0, 10, (i, s) => void (s.ran[0] = 1), { shared: { ran }, signal: ac.signal })).rejects.toThrow('too late');
+    expect(() => team.parallelForSync(0, 10, (i, s) => void (s.ran[0] = 1), { shared: { ran }, signal: ac.signal })).toThrow('too late');
+    expect(ran[0]).toBe(0);
+    await team.close();
+  });
+
+  test('long bodies can poll ctx.cancelled', async () => {
+    const team = new Team({ numThreads: 2 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('cancel range')), 30);
+    await expect(
+      team.parallelForRange(0, 2, (lo, hi, s, ctx) => {
+        const until = Date.now() + 20_000;
+        while (!ctx.cancelled && Date.now() < until);
+      }, { signal: ac.signal, chunk: 1, ...NO_FALLBACK }),
+    ).rejects.toThrow('cancel range');
+    await team.close();
+  });
+
+  test('a cancelled region releases threads waiting at its barrier', async () => {
+    const team = new Team({ numThreads: 3 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('stop region')), 30);
+    await expect(
+      team.parallel((s, ctx) => {
+        if (ctx.threadId === 0) {
+          while (!ctx.cancelled);
+          return;
+        }
+        ctx.barrier();
+      }, { signal: ac.signal }),
+    ).rejects.toThrow('stop region');
+    await usable(team);
+    await team.close();
+  });
+
+  test('bad signal and timeout options', () => {
+    const team = new Team({ numThreads: 2 });
+    expect(() => team.parallelForSync(0, 1, () => {}, { signal: {} as never })).toThrow('`signal` must be an AbortSignal, got an object');
+    expect(() => team.parallelForSync(0, 1, () => {}, { timeout: 0 })).toThrow('`timeout` must be a finite number of milliseconds > 0, got 0');
+    expect(() => team.parallelForSync(0, 1, () => {}, { timeout: '5' as never })).toThrow(TypeError);
+    void team.close();
+  });
+});
+
+describe('timeouts', () => {
+  test('a loop that stops when cancelled rejects with a TimeoutError; workers stay', async () => {
+    const team = new Team({ numThreads: 2 });
+    const t0 = Date.now();
+    const err = await team
+      .parallelFor(0, 1e9, () => {}, { timeout: 50, schedule: 'dynamic', chunk: 100_000, ...NO_FALLBACK })
+      .then(() => undefined, (e: unknown) => e as Error & { terminated: boolean });
+    expect(err!.name).toBe('TimeoutError');
+    expect(err!.message).toBe('the parafor call did not finish within 50 ms and was cancelled');
+    expect(err!.terminated).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await usable(team);
+    await team.close();
+  });
+
+  test('a body that never returns: its workers are terminated and replaced after the grace period', async () => {
+    const team = new Team({ numThreads: 2 });
+    await team.start(true);
+    const err = await team
+      .parallelForRange(0, 2, () => {
+        for (;;);
+      }, { timeout: 50, chunk: 1, ...NO_FALLBACK })
+      .then(() => undefined, (e: unknown) => e as Error & { terminated: boolean });
+    expect(err!.name).toBe('TimeoutError');
+    expect(err!.message).toBe(
+      'the parafor call did not finish within 50 ms and did not stop when cancelled; its workers were terminated and replaced',
+    );
+    expect(err!.terminated).toBe(true);
+    await usable(team);
+    await team.close();
+  });
+
+  test('sync: a slow loop is cancelled at the deadline', async () => {
+    const team = new Team({ numThreads: 2 });
+    const t0 = Date.now();
+    expect(() =>
+      team.parallelForSync(0, 100_000, () => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+      }, { timeout: 50, schedule: 'dynamic', ...NO_FALLBACK }),
+    ).toThrow('the parafor call did not finish within 50 ms and was cancelled');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await usable(team);
+    await team.close();
+  });
+});
+
+describe('workers that die', () => {
+  test('a body that calls process.exit(): sync and async calls reject, the worker is replaced', async () => {
+    const team = new Team({ numThreads: 3 });
+    await team.start(true);
+    const exit = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'exitOnWorker');
+    expect(() => team.parallelForRangeSync(0, 3, exit, { shared: { code: 7 }, chunk: 1, ...NO_FALLBACK })).toThrow(
+      /a loop body called process.exit\(7\) on worker \d+; the worker is replaced/,
+    );
+    await usable(team);
+    await expect(team.parallelForRange(0, 3, exit, { shared: { code: 3 }, chunk: 1, ...NO_FALLBACK })).rejects.toThrow(/process.exit\(3\)/);
+    await usable(team);
+    await team.close();
+  });
+
+  test('a worker that runs out of memory under resourceLimits: the call rejects, the team recovers', async () => {
+    const team = new Team({ numThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 8 } });
+    await team.start(true);
+    const err = await team
+      .parallelForRange(0, 2, () => {
+        const hog: number[][] = [];
+        for (;;) hog.push(new Array(100_000).fill(1.5));
+      }, { chunk: 1, ...NO_FALLBACK })
+      .then(() => undefined, (e: unknown) => e as Error);
+    expect(err!.name).toBe('WorkerDiedError');
+    expect(err!.message).toMatch(/^parafor worker \d died while a loop was running: .*memory/);
+    await usable(team);
+    await team.close();
+  });
+});
