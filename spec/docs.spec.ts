@@ -29,6 +29,20 @@ test('range form and histogram count every element once', () => {
   expect(out.trim()).toBe(`bins: 256, counted: 2000000, bin 0: ${bin0}`);
 });
 
+test('the tutorial: cpu_count, Process as sections, Pool.map', () => {
+  const out = example('tutorial');
+  expect(out).toContain('sections: [1,4,9] [1,8,27] hello, parafor');
+  expect(out).toContain('map round 2: 1000 results, last 998001');
+  expect(out).toMatch(/^cpu_count: \d+$/m);
+});
+
+test('a parallel region with barriers, worksharing, single and critical', () => {
+  // b[i] = i for 1 <= i < 999 (the mean of i-1, i, i+1), b[0] = b[999] = 0.
+  let want = 0;
+  for (let i = 1; i < 999; i++) want += i;
+  expect(example('regions').trim()).toBe(`threads: 4, sum of smoothed values: ${want}`);
+});
+
 test('the README shows the examples verbatim', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const name of ['quickstart', 'range-and-histogram']) {
