@@ -19,7 +19,14 @@ export const LINE = 32;
 export const CTRL_EPOCH = 0 * LINE;
 /** Slots not yet claimed. Caller stores P; every thread claims with Atomics.sub; > 0 means a slot was won. design.md#claim */
 export const CTRL_SLOTS = 1 * LINE;
-/** Slots finished in this region. Every thread that ran a slot adds 1; the one that makes it P notifies. The caller waits on it. design.md#join */
+/** Sequence number of the region (1, 2, ...), tags its messages. Caller only; on the claim line, so publishing touches one line. */
+export const CTRL_REGION = CTRL_SLOTS + 1;
+/** The value CTRL_DONE reaches when this region's last slot finishes. Caller only, beside CTRL_SLOTS. */
+export const CTRL_DONE_TARGET = CTRL_SLOTS + 2;
+/**
+ * Slots finished, ever: never reset, so publishing does not write it. Every thread that ran
+ * a slot adds 1; the one that makes it CTRL_DONE_TARGET notifies. The caller waits on it. design.md#join
+ */
 export const CTRL_DONE = 2 * LINE;
 /** Dynamic/guided work counter (in units of CTRL_UNIT iterations). Claimed with Atomics.add / compareExchange. */
 export const CTRL_NEXT = 3 * LINE;
@@ -71,8 +78,6 @@ export const CTRL_SPIN_US = DESC + 8;
 export const CTRL_REDUCER = DESC + 9;
 /** Id of the identity function of a custom reducer in the body registry, 0 when the identity is a value. */
 export const CTRL_IDENTITY = DESC + 10;
-/** Sequence number of the region (1, 2, ...), tags the messages that belong to it. */
-export const CTRL_REGION = DESC + 11;
 /** Number of Int32 slots before the Float64 area. */
 const INT_FIELDS = DESC + LINE;
 

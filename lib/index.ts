@@ -8,7 +8,8 @@
 import { availableParallelism } from 'node:os';
 import { Team } from './team.js';
 import { teamSettings } from './options.js';
-import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold } from './types.js';
+import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
+import type { SectionFn, MapFn } from './constructs.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
 
 export { Team } from './team.js';
@@ -91,4 +92,34 @@ export function parallelReduceRangeSync<S>(start: number, end: number, fold: Ran
 export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
 export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
   return getDefaultTeam().parallelReduceRangeSync(start, end, fold, reducer as CustomReducer<A>, options);
+}
+
+/** A parallel region on the default team: body(shared, ctx) runs once on every thread at once. */
+export function parallel<S>(body: RegionBody<S>, options?: RegionOptionsOf<S>): Promise<void> {
+  return getDefaultTeam().parallel(body, options);
+}
+
+/** Synchronous parallel region on the default team. */
+export function parallelSync<S>(body: RegionBody<S>, options?: RegionOptionsOf<S>): void {
+  getDefaultTeam().parallelSync(body, options);
+}
+
+/** Runs a few functions in parallel on the default team; resolves to their results in order. */
+export function sections<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): Promise<R> {
+  return getDefaultTeam().sections<S, R>(functions, options);
+}
+
+/** Synchronous sections on the default team. */
+export function sectionsSync<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): R {
+  return getDefaultTeam().sectionsSync<S, R>(functions, options);
+}
+
+/** fn(item, index, shared) for every item on the default team; results in order (Pool.map). */
+export function parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
+  return getDefaultTeam().parallelMap(items, fn, options);
+}
+
+/** Synchronous parallelMap on the default team. */
+export function parallelMapSync<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): R[] {
+  return getDefaultTeam().parallelMapSync(items, fn, options);
 }

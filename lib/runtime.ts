@@ -17,6 +17,7 @@ import {
   CTRL_NSLOTS,
   CTRL_REDUCER,
   CTRL_REGION,
+  CTRL_DONE_TARGET,
   CTRL_SCHEDULE,
   CTRL_SHARED,
   CTRL_SLOTS,
@@ -41,6 +42,8 @@ import { LoopContext, RegionContext } from './context.js';
 export interface Region {
   /** Sequence number, tags messages. */
   readonly id: number;
+  /** CTRL_DONE when the region is complete (int32 arithmetic); set by the caller when it publishes. */
+  doneTarget: number;
   readonly kind: number;
   readonly body: number;
   readonly shared: number;
@@ -66,19 +69,26 @@ export interface Region {
 export function writeRegion(c: Control, r: Region): void {
   const i = c.i32;
   i[CTRL_REGION] = r.id;
-  i[CTRL_KIND] = r.kind;
-  i[CTRL_BODY] = r.body;
-  i[CTRL_SHARED] = r.shared;
-  i[CTRL_SCHEDULE] = r.schedule;
-  i[CTRL_NSLOTS] = r.p;
-  i[CTRL_MAX_WORKER] = r.maxWorker;
-  i[CTRL_CHUNK] = r.chunk;
-  i[CTRL_UNIT] = r.unit;
-  i[CTRL_SPIN_US] = r.spinUs;
-  i[CTRL_REDUCER] = r.reducer;
-  i[CTRL_IDENTITY] = r.identity;
-  c.f64[F64_START] = r.start;
-  c.f64[F64_END] = r.end;
+  i[CTRL_DONE_TARGET] = r.doneTarget;
+  // The rest only where it changed: a loop called again with the same shape leaves the
+  // descriptor's lines untouched, and the workers' cached copies of them stay valid.
+  set(i, CTRL_KIND, r.kind);
+  set(i, CTRL_BODY, r.body);
+  set(i, CTRL_SHARED, r.shared);
+  set(i, CTRL_SCHEDULE, r.schedule);
+  set(i, CTRL_NSLOTS, r.p);
+  set(i, CTRL_MAX_WORKER, r.maxWorker);
+  set(i, CTRL_CHUNK, r.chunk);
+  set(i, CTRL_UNIT, r.unit);
+  set(i, CTRL_SPIN_US, r.spinUs);
+  set(i, CTRL_REDUCER, r.reducer);
+  set(i, CTRL_IDENTITY, r.identity);
+  if (c.f64[F64_START] !== r.start) c.f64[F64_START] = r.start;
+  if (c.f64[F64_END] !== r.end) c.f64[F64_END] = r.end;
+}
+
+function set(i32: Int32Array, index: number, value: number): void {
+  if (i32[index] !== value) i32[index] = value;
 }
 
 /** Reads the descriptor. Valid after a successful claim (design.md#claim); plain loads for the same reason. */
@@ -86,6 +96,7 @@ export function readRegion(c: Control): Region {
   const i = c.i32;
   return {
     id: i[CTRL_REGION] as number,
+    doneTarget: i[CTRL_DONE_TARGET] as number,
     kind: i[CTRL_KIND] as number,
     body: i[CTRL_BODY] as number,
     shared: i[CTRL_SHARED] as number,
@@ -114,8 +125,8 @@ export function claimSlot(i32: Int32Array): number {
 }
 
 /** Marks one slot finished; the thread that finishes the last one wakes the caller. */
-export function finishSlot(i32: Int32Array, p: number): void {
-  if (Atomics.add(i32, CTRL_DONE, 1) + 1 === p) Atomics.notify(i32, CTRL_DONE);
+export function finishSlot(i32: Int32Array, doneTarget: number): void {
+  if (((Atomics.add(i32, CTRL_DONE, 1) + 1) | 0) === doneTarget) Atomics.notify(i32, CTRL_DONE);
 }
 
 /**

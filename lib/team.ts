@@ -29,6 +29,7 @@ import {
   CTRL_NSLOTS,
   N_LOCKS,
   LINE,
+  CTRL_DONE_TARGET,
   CTRL_HOLD,
   HOLD_CLAIMING,
   SCHED_DYNAMIC,
@@ -104,6 +105,8 @@ export class Team {
   #members: (Member | undefined)[] = [];
   #closed = false;
   #regionId = 0;
+  /** CTRL_DONE after the last region published on this control block (int32 arithmetic). */
+  #doneTotal = 0;
   #tail: Promise<unknown> = Promise.resolve();
   #asyncInFlight = false;
   /** An error that broke the current region (a worker died); the region's join gives up on it. */
@@ -389,7 +392,7 @@ export class Team {
           timer = setTimeout(() => this.#terminateAfterTimeout(region.id, timeout), TIMEOUT_GRACE_MS);
         }, timeout);
       }
-      await this.#joinAsync(region.p);
+      await this.#joinAsync(region.doneTarget);
     } finally {
       this.#asyncInFlight = false;
       signal?.removeEventListener('abort', onAbort);
@@ -431,7 +434,7 @@ export class Team {
       try {
         for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) {
           this.#runMainSlot(call, region, run, slot, i32, hook, errors, partials);
-          finishSlot(i32, region.p);
+          finishSlot(i32, region.doneTarget);
         }
       } finally {
         leaveRegion();
@@ -441,7 +444,7 @@ export class Team {
     if (hook !== undefined) this.#coldWorkMs += busyMs;
     if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
     if (this.#failure === undefined) {
-      if (timeout === undefined) waitUntilEquals(i32, CTRL_DONE, region.p, region.spinUs);
+      if (timeout === undefined) waitUntilEquals(i32, CTRL_DONE, region.doneTarget, region.spinUs);
       else this.#joinSyncBefore(region, deadline, timeout);
     }
     if (this.#failure !== undefined) {
@@ -589,6 +592,7 @@ export class Team {
     this.#regionId = (this.#regionId + 1) | 0 || 1;
     return {
       id: this.#regionId,
+      doneTarget: 0, // set when published
       kind: call.kind,
       body,
       shared,
@@ -609,10 +613,13 @@ export class Team {
   #publish(r: Region): void {
     const c = this.#control;
     const i32 = c.i32;
+    this.#doneTotal = (this.#doneTotal + r.p) | 0;
+    r.doneTarget = this.#doneTotal;
     writeRegion(c, r);
-    Atomics.store(i32, CTRL_NEXT, 0);
-    Atomics.store(i32, CTRL_DONE, 0);
-    Atomics.store(i32, CTRL_ERROR, 0);
+    // Only what the region uses and what is not already reset: every write here invalidates
+    // a line that other cores hold (design.md#publish).
+    if (r.schedule !== SCHED_STATIC && Atomics.load(i32, CTRL_NEXT) !== 0) Atomics.store(i32, CTRL_NEXT, 0);
+    if (Atomics.load(i32, CTRL_ERROR) !== 0) Atomics.store(i32, CTRL_ERROR, 0);
     if (r.kind === KIND_REGION) {
       i32[CTRL_BAR_COUNT] = 0;
       i32[CTRL_SINGLE] = 0;
@@ -634,7 +641,7 @@ export class Team {
   /** A timed-out region that ignored its cancellation: end its workers (the join then fails and recovers). */
   #terminateAfterTimeout(regionId: number, timeout: number): void {
     const i32 = this.#control.i32;
-    if (this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_NSLOTS)) return;
+    if (this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_DONE_TARGET)) return;
     this.#failure ??= timeoutError(timeout, true);
     Atomics.notify(i32, CTRL_DONE);
   }
@@ -645,7 +652,7 @@ export class Team {
     let cancelled = false;
     for (;;) {
       const v = Atomics.load(i32, CTRL_DONE);
-      if (v === region.p) return;
+      if (v === region.doneTarget) return;
       const now = performance.now();
       if (!cancelled && now >= deadline) {
         this.#cancel(timeoutError(timeout, false));
@@ -659,15 +666,15 @@ export class Team {
     }
   }
 
-  async #joinAsync(p: number): Promise<void> {
+  async #joinAsync(target: number): Promise<void> {
     const i32 = this.#control.i32;
-    if (Atomics.load(i32, CTRL_DONE) === p) return;
+    if (Atomics.load(i32, CTRL_DONE) === target) return;
     // A pending Atomics.waitAsync does not keep Node's event loop alive; this timer does.
     const keep = keepAlive();
     try {
       for (;;) {
         const v = Atomics.load(i32, CTRL_DONE);
-        if (v === p) {
+        if (v === target) {
           // Every slot finished (a dying worker gave its slot up): the control block is sound.
           this.#failure = undefined;
           return;
@@ -917,6 +924,7 @@ export class Team {
     }
     this.#members = [];
     this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+    this.#doneTotal = 0;
   }
 
   async #shutdown(): Promise<void> {

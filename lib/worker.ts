@@ -155,7 +155,11 @@ process.on('exit', (code) => {
   });
   post({ t: 'error', region: region.id, error: { ...error, name: 'WorkerDiedError' } });
   failSlot(i32, slot);
-  finishSlot(i32, region.p);
+  finishSlot(i32, region.doneTarget);
+  // The region has failed, so its unclaimed slots would be skipped by whoever claims them;
+  // skip them here, because nobody else may be left to (the caller of a synchronous call
+  // whose module body it has not loaded yet claims none).
+  for (let rest = claimSlot(i32); rest >= 0; rest = claimSlot(i32)) finishSlot(i32, region.doneTarget);
   Atomics.store(i32, HOLD, 0);
 });
 
@@ -204,7 +208,7 @@ function runClaimed(slot: number): boolean {
     }
   }
   holding = undefined;
-  finishSlot(i32, r.p);
+  finishSlot(i32, r.doneTarget);
   Atomics.store(i32, HOLD, 0);
   return true;
 }
@@ -226,7 +230,7 @@ async function serve(): Promise<void> {
           } catch (thrown) {
             failSlot(i32, slot);
             post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
-            finishSlot(i32, r.p);
+            finishSlot(i32, r.doneTarget);
             slot = claim();
           }
           continue;

@@ -265,3 +265,16 @@ describe('synchronisation helpers inside loop bodies (through the name `parafor`
     expect(parafor.inParallel()).toBe(false);
   });
 });
+
+describe('module-level forms use the default team', () => {
+  test('parallel, sections and parallelMap', async () => {
+    const out = sharedArray(Int32Array, parafor.numThreads());
+    parafor.parallelSync((s, ctx) => void (s.out[ctx.threadId] = 1), { shared: { out } });
+    await parafor.parallel((s, ctx) => void (s.out[ctx.threadId] = 2), { shared: { out } });
+    expect(Array.from(out)).toEqual(new Array(parafor.numThreads()).fill(2));
+    expect(await parafor.sections([() => 'a', () => 'b'])).toEqual(['a', 'b']);
+    expect(parafor.sectionsSync([() => 1])).toEqual([1]);
+    expect(await parafor.parallelMap([1, 2], (x) => -x)).toEqual([-1, -2]);
+    expect(parafor.parallelMapSync([3], (x) => x + 1)).toEqual([4]);
+  });
+});
