@@ -50,15 +50,8 @@ export function isModuleBody(value: unknown): value is ModuleBody {
   return typeof value === 'object' && value !== null && (value as ModuleBody).kind === MODULE_BODY;
 }
 
-/** Sources of functions already checked, so a body passed again costs one lookup. */
-const checked = new WeakMap<object, string>();
-
 /** Checks a body argument and returns its source (functions) or the module body itself. */
 export function bodySource(name: string, body: unknown): string | ModuleBody {
-  if (typeof body === 'function') {
-    const known = checked.get(body);
-    if (known !== undefined) return known;
-  }
   if (isModuleBody(body)) return body;
   if (typeof body !== 'function') throw notFunction(name, body);
   const source = Function.prototype.toString.call(body);
@@ -66,7 +59,6 @@ export function bodySource(name: string, body: unknown): string | ModuleBody {
     throw asyncBody(name);
   }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw bodyNotPortable(name, source);
-  checked.set(body, source);
   return source;
 }
 

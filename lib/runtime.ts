@@ -47,11 +47,11 @@ export interface Region {
   readonly kind: number;
   readonly body: number;
   readonly shared: number;
-  readonly schedule: number;
+  schedule: number;
   /** Number of slots (ctx.numThreads). */
-  readonly p: number;
+  p: number;
   readonly maxWorker: number;
-  readonly chunk: number;
+  chunk: number;
   readonly unit: number;
   readonly spinUs: number;
   readonly reducer: number;

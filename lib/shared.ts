@@ -85,3 +85,37 @@ export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
   for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return false;
   return true;
 }
+
+/**
+ * Whether `value` still has exactly the leaves of `snapshot`, walking it without allocating
+ * (the hot path of a loop called again with the same `shared`). A match means the value was
+ * validated when the snapshot was taken and is unchanged since.
+ */
+export function matchesSnapshot(value: unknown, snapshot: Snapshot): boolean {
+  return match(value, snapshot, 0) === snapshot.length;
+}
+
+/** Returns the snapshot position after `value`, or -1 at the first difference. */
+function match(value: unknown, snap: Snapshot, at: number): number {
+  if (at < 0 || at >= snap.length) return -1;
+  const mark = snap[at];
+  if (mark === ARRAY_MARK) {
+    if (!Array.isArray(value) || value.length !== snap[at + 1]) return -1;
+    let k = at + 2;
+    for (let i = 0; i < value.length && k >= 0; i++) k = match(value[i], snap, k);
+    return k;
+  }
+  if (mark === OBJECT_MARK) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return -1;
+    let k = at + 2;
+    let count = 0;
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      if (k < 0 || snap[k] !== key) return -1;
+      k = match((value as Record<string, unknown>)[key], snap, k + 1);
+      count++;
+    }
+    return count === snap[at + 1] ? k : -1;
+  }
+  return Object.is(value, mark) ? at + 1 : -1;
+}

@@ -39,14 +39,14 @@ import {
   controlViews,
   type Control,
 } from './control.js';
-import { bodySource, compileSource, makeRunner, type ModuleBody, type Runner } from './body.js';
-import { rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
+import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, type Runner } from './body.js';
+import { notFunction, rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
 import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, PAIRS, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, releaseBarrier, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
-import { sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
+import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
 import { waitUntilEquals } from './wait.js';
 import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
@@ -85,7 +85,10 @@ interface Call {
   readonly start: number;
   readonly end: number;
   readonly fn: unknown;
-  readonly source: string | ModuleBody;
+  /** Body id in the team's registry. */
+  readonly body: number;
+  /** Registry id of a custom reducer's identity function, 0 when none. */
+  readonly identity: number;
   readonly settings: LoopSettings;
   readonly shared: unknown;
   readonly reducer: ResolvedReducer | undefined;
@@ -116,7 +119,8 @@ export class Team {
   #cancelReason: unknown;
 
   readonly #bodyIds = new Map<string, number>();
-  readonly #fnIds = new WeakMap<object, number>();
+  #lastFn: unknown;
+  #lastId = 0;
   readonly #definitions: ToWorker[] = [];
   readonly #bodies = new Map<number, AnyFn>();
   readonly #modules = new Map<number, Promise<void>>();
@@ -130,6 +134,8 @@ export class Team {
   /** Measured cost of a body, ns per iteration, by body id * 8 + kind. */
   readonly #cost = new Map<number, number>();
   #coldWorkMs = 0;
+  /** Synchronous parallel calls so far (for sampling the cost measurement). */
+  #calls = 0;
   #spawnMs = 0;
   #spawnEstimateMs = SPAWN_ESTIMATE_MS;
   readonly #scratch: SlotScratch = { index: 0, iterations: 0 };
@@ -303,22 +309,22 @@ export class Team {
   /** Validates a call (once per call, never per index). */
   #call(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown): Call {
     checkBounds(start, end);
-    const source = bodySource(bodyName, fn);
+    const body = this.#bodyId(bodyName, fn);
     const red = isReduce(kind) ? resolveReducer(reducer) : undefined;
     const settings = loopSettings(options, this.#settings);
-    if (red?.identityFn !== undefined) bodySource('reducer.identity', red.identityFn);
-    return { kind, start, end, fn, source, settings, shared: settings.shared, reducer: red };
+    const identity = red?.identityFn !== undefined ? this.#bodyId('reducer.identity', red.identityFn) : 0;
+    return { kind, start, end, fn, body, identity, settings, shared: settings.shared, reducer: red };
   }
 
   #regionCall(body: unknown, options: unknown): Call {
-    const source = bodySource('body', body);
+    const id = this.#bodyId('body', body);
     const settings = loopSettings(options, this.#settings);
     if (settings.schedule !== this.#settings.schedule || settings.chunk !== this.#settings.chunk) {
       throw new TypeError('`schedule` and `chunk` are options of loops, not of parallel regions (use them on ctx.for)');
     }
     const p = settings.parallel ? settings.numThreads : 1;
     const regionSettings: LoopSettings = { ...settings, numThreads: p, schedule: 'static', chunk: undefined, serialBelowUs: 0 };
-    return { kind: KIND_REGION, start: 0, end: p, fn: body, source, settings: regionSettings, shared: settings.shared, reducer: undefined };
+    return { kind: KIND_REGION, start: 0, end: p, fn: body, body: id, identity: 0, settings: regionSettings, shared: settings.shared, reducer: undefined };
   }
 
   #sync(call: Call): unknown {
@@ -326,10 +332,9 @@ export class Team {
     if (insideRegion()) return this.#nested(call);
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
-    const bodyId = this.#register(call.source, call.fn);
+    const bodyId = call.body;
     const sharedVersion = this.#sharedVersionOf(call.shared);
-    const identity = this.#identityId(call);
-    const region = this.#plan(call, bodyId, sharedVersion, identity, false);
+    const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
     const run = this.#mainRunner(bodyId, call.kind);
     if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
     if (this.#asyncInFlight) {
@@ -366,10 +371,9 @@ export class Team {
   }
 
   async #runAsync(call: Call): Promise<unknown> {
-    const bodyId = this.#register(call.source, call.fn);
+    const bodyId = call.body;
     const sharedVersion = this.#sharedVersionOf(call.shared);
-    const identity = this.#identityId(call);
-    const region = this.#plan(call, bodyId, sharedVersion, identity, true);
+    const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
     const run = this.#mainRunner(bodyId, call.kind);
     if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
     if (this.#failure) this.#recover();
@@ -428,7 +432,9 @@ export class Team {
     const partials: unknown[] = [];
     const scratch = this.#scratch;
     scratch.iterations = 0;
-    const t0 = performance.now();
+    // The body's cost is measured on every 8th call once it is known (the clock is not free).
+    const measure = hook !== undefined || (this.#calls++ & 7) === 0 || !this.#cost.has(region.body * 8 + call.kind);
+    const t0 = measure ? performance.now() : 0;
     if (run !== undefined) {
       enterRegion();
       try {
@@ -440,9 +446,11 @@ export class Team {
         leaveRegion();
       }
     }
-    const busyMs = performance.now() - t0;
-    if (hook !== undefined) this.#coldWorkMs += busyMs;
-    if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
+    if (measure) {
+      const busyMs = performance.now() - t0;
+      if (hook !== undefined) this.#coldWorkMs += busyMs;
+      if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
+    }
     if (this.#failure === undefined) {
       if (timeout === undefined) waitUntilEquals(i32, CTRL_DONE, region.doneTarget, region.spinUs);
       else this.#joinSyncBefore(region, deadline, timeout);
@@ -490,30 +498,31 @@ export class Team {
    */
   #runSerial(call: Call, region: Region, run: Runner): unknown {
     const reduce = call.reducer !== undefined;
-    const r: Region = reduce
-      ? { ...region, schedule: SCHED_STATIC, chunk: 0 }
-      : { ...region, schedule: SCHED_STATIC, chunk: 0, p: 1 };
+    // Static blocks: one for a loop, the P blocks in order for a reduction (same bits).
+    region.schedule = SCHED_STATIC;
+    region.chunk = 0;
+    if (!reduce) region.p = 1;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
     const errors = new Map<number, ErrorRecord>();
     const partials: unknown[] = [];
     this.#scratch.iterations = 0;
-    const t0 = performance.now();
+    const measure = (this.#calls++ & 7) === 0 || !this.#cost.has(region.body * 8 + call.kind);
+    const t0 = measure ? performance.now() : 0;
     enterRegion();
     try {
-      for (let slot = 0; slot < r.p && sync[CTRL_ERROR] === 0; slot++) {
-        this.#runMainSlot(call, r, run, slot, sync, undefined, errors, partials);
+      for (let slot = 0; slot < region.p && sync[CTRL_ERROR] === 0; slot++) {
+        this.#runMainSlot(call, region, run, slot, sync, undefined, errors, partials);
       }
     } finally {
       leaveRegion();
     }
-    if (this.#scratch.iterations > 0) {
+    if (measure && this.#scratch.iterations > 0) {
       this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / this.#scratch.iterations, false);
     }
-    const failed = errors.values().next();
-    if (!failed.done) throw rebuildError(failed.value);
+    if (errors.size > 0) throw rebuildError(errors.values().next().value!);
     if (!call.reducer) return undefined;
-    return combine(call.reducer, partials, r.p);
+    return combine(call.reducer, partials, region.p);
   }
 
   /** A call from inside a body: runs serially here, with the body as written (no shipping). */
@@ -724,18 +733,26 @@ export class Team {
 
   // ---- bodies and payloads -----------------------------------------------------------
 
-  /** The id of a body, registering it (and sending it to the workers) the first time. */
-  #register(source: string | ModuleBody, fn: unknown): number {
-    const known = typeof fn === 'function' ? this.#fnIds.get(fn) : undefined;
-    if (known !== undefined) return known;
-    const key = typeof source === 'string' ? `s${source}` : `m${source.url}#${source.name}`;
+  /**
+   * The id of a body, registering it (and sending it to the workers) the first time its
+   * source is seen. Looked up by source text, so a fresh closure with the same source (an
+   * arrow written inside a function that is called again) is the same body; the last
+   * function passed is remembered, so calling a loop again with it costs one comparison.
+   */
+  #bodyId(name: string, fn: unknown): number {
+    if (fn === this.#lastFn && fn !== undefined) return this.#lastId;
+    let key: string;
+    if (typeof fn === 'function') key = `s${Function.prototype.toString.call(fn)}`;
+    else if (isModuleBody(fn)) key = `m${fn.url}#${fn.name}`;
+    else throw notFunction(name, fn);
     let id = this.#bodyIds.get(key);
     if (id === undefined) {
+      const source = bodySource(name, fn);
       id = this.#bodyIds.size + 1;
       let def: ToWorker;
       if (typeof source === 'string') {
         // Compile here first: a body that cannot be compiled fails on the calling thread.
-        this.#bodies.set(id, compileSource('body', source));
+        this.#bodies.set(id, compileSource(name, source));
         def = { t: 'source', id, source };
       } else {
         def = { t: 'module', id, url: source.url, name: source.name };
@@ -745,7 +762,8 @@ export class Team {
       this.#definitions.push(def);
       for (const m of this.#members) m?.port.postMessage(def);
     }
-    if (typeof fn === 'function') this.#fnIds.set(fn, id);
+    this.#lastFn = fn;
+    this.#lastId = id;
     return id;
   }
 
@@ -773,11 +791,6 @@ export class Team {
     return r;
   }
 
-  #identityId(call: Call): number {
-    const fn = call.reducer?.identityFn;
-    return fn === undefined ? 0 : this.#register(bodySource('reducer.identity', fn), fn);
-  }
-
   /** Sends a custom reducer's identity value to the workers of a region. */
   #postIdentity(call: Call, r: Region): void {
     const red = call.reducer;
@@ -792,9 +805,13 @@ export class Team {
    */
   #sharedVersionOf(value: unknown): number {
     if (value === undefined) return 0;
-    const snapshot = snapshotShared(value);
     const isObject = typeof value === 'object' && value !== null;
     const fresh = (v: number): boolean => v > this.#sharedVersion - SHARED_CACHE;
+    if (isObject) {
+      const prev = this.#sharedByObject.get(value);
+      if (prev && fresh(prev.version) && matchesSnapshot(value, prev.snapshot)) return prev.version;
+    }
+    const snapshot = snapshotShared(value);
     if (isObject) {
       const prev = this.#sharedByObject.get(value);
       if (prev && fresh(prev.version) && sameSnapshot(prev.snapshot, snapshot)) return prev.version;

@@ -10,11 +10,16 @@ import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN } from './control.js';
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
   if (spinUs <= 0) return Atomics.load(i32, index) !== value;
-  const deadline = performance.now() + spinUs / 1000;
+  // Reading the clock costs about ten polls: look at it every 1024 polls (~5 us), and only
+  // once the first 1024 have not been enough.
+  let deadline = Infinity;
   for (let polls = 1; ; polls++) {
     if (Atomics.load(i32, index) !== value) return true;
-    // Reading the clock costs about ten polls: look at it every 1024 polls (~5 us).
-    if ((polls & 1023) === 0 && performance.now() > deadline) return false;
+    if ((polls & 1023) === 0) {
+      const now = performance.now();
+      if (deadline === Infinity) deadline = now + spinUs / 1000;
+      else if (now > deadline) return false;
+    }
   }
 }
 
@@ -41,11 +46,16 @@ export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number): voi
 export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number): void {
   let v = Atomics.load(i32, index);
   if (v === target) return;
-  const deadline = performance.now() + spinUs / 1000;
+  // The clock is read only once the first 1024 polls (~5 us) have not been enough.
+  let deadline = Infinity;
   for (let polls = 1; spinUs > 0; polls++) {
     v = Atomics.load(i32, index);
     if (v === target) return;
-    if ((polls & 1023) === 0 && performance.now() > deadline) break;
+    if ((polls & 1023) === 0) {
+      const now = performance.now();
+      if (deadline === Infinity) deadline = now + spinUs / 1000;
+      else if (now > deadline) break;
+    }
   }
   for (;;) {
     v = Atomics.load(i32, index);
