@@ -186,12 +186,12 @@ export function runSlot(
   let hi = 0;
   try {
     if (r.schedule === SCHED_STATIC && r.chunk === 0) {
-      const block = staticBlock(n, r.p, slot);
+      const [first, last] = staticBlock(n, r.p, slot);
       const step = perIndex(r.kind) ? PIECE : n;
-      for (let a = block[0]; a < block[1]; a += step) {
+      for (let a = first; a < last; a += step) {
         if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
         lo = a;
-        hi = Math.min(block[1], a + step);
+        hi = Math.min(last, a + step);
         acc = runner(acc, start + lo, start + hi, shared, ctx, scratch);
         scratch.iterations += hi - lo;
         if (between !== undefined) between();

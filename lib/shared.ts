@@ -7,7 +7,7 @@
  * time reuses the copy, so the hot path sends nothing. The check walks the whole value, so
  * bulk data belongs in typed arrays, not in plain arrays.
  */
-import { types } from 'node:util';
+import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { notShareable, plainArrayBuffer, sharedCycle } from './errors.js';
 
 const OBJECT_MARK = Symbol('object');
@@ -51,16 +51,16 @@ function walk(value: unknown, path: string, out: Snapshot, open: Set<object>): v
     out.push(null);
     return;
   }
-  if (types.isSharedArrayBuffer(value)) {
+  if (isSharedArrayBuffer(value)) {
     out.push(value);
     return;
   }
   if (ArrayBuffer.isView(value)) {
-    if (!types.isSharedArrayBuffer(value.buffer)) throw plainArrayBuffer(path);
+    if (!isSharedArrayBuffer(value.buffer)) throw plainArrayBuffer(path);
     out.push(value);
     return;
   }
-  if (types.isArrayBuffer(value)) throw plainArrayBuffer(path);
+  if (isArrayBuffer(value)) throw plainArrayBuffer(path);
   const isArray = Array.isArray(value);
   if (!isArray && !isPlainObject(value)) throw notShareable(path, value);
   if (open.has(value)) throw sharedCycle(path);

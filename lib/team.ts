@@ -3,6 +3,7 @@
  * they share, and the loops that run on them. The protocol is in docs/design.md; this file
  * is the caller's side of it (publish a region, take part, join, collect).
  */
+import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {

@@ -5,6 +5,7 @@
  * (docs/design.md#waiting). The cheap check stays inline at the call sites; these are
  * the slow paths.
  */
+import { performance } from 'node:perf_hooks';
 import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN } from './control.js';
 
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
