@@ -48,7 +48,7 @@ const bodies = new Map<number, AnyFn>();
 const runners = new Map<number, Runner>();
 const sharedValues = new Map<number, unknown>();
 const identities = new Map<number, unknown>();
-const scratch: SlotScratch = { index: 0, iterations: 0 };
+const scratch: SlotScratch = { index: 0, iterations: 0, lo: 0, hi: 0 };
 
 function absorb(msg: ToWorker): void {
   switch (msg.t) {
@@ -174,8 +174,16 @@ function claim(): number {
   return slot;
 }
 
+/** The decoded descriptor of the region last run here; it cannot change while its id is the same. */
+let current: Region | undefined;
+
+function region(): Region {
+  if (current === undefined || current.id !== i32[CTRL_REGION]) current = readRegion(ctl);
+  return current;
+}
+
 function runClaimed(slot: number): boolean {
-  const r = readRegion(ctl);
+  const r = region();
   holding = { slot, region: r };
   const reduce = r.kind === KIND_REDUCE || r.kind === KIND_REDUCE_RANGE;
   let run: Runner | undefined;
