@@ -193,9 +193,9 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function speedupChart(k, threads) {
   const rows = kernelRows(k, threads);
-  const W = 480;
+  const W = 520;
   const H = 300;
-  const pad = { l: 45, r: 150, t: 30, b: 35 };
+  const pad = { l: 45, r: 190, t: 30, b: 35 };
   const maxT = Math.max(...threads);
   const maxS = Math.max(maxT / 2 + 0.5, ...rows.groups.flatMap((g) => Object.values(g.by).map((x) => x.speedup)), 1) * 1.1;
   const x = (t) => pad.l + ((t - 1) / Math.max(1, maxT - 1)) * (W - pad.l - pad.r);
@@ -214,7 +214,7 @@ function speedupChart(k, threads) {
     const dash = g.variant && /guided|serialBelowUs|workaround/.test(g.variant) ? ' stroke-dasharray="6 3"' : '';
     o.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.join(' ')}"/>`);
     for (const p of pts) o.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`);
-    o.push(`<line x1="${W - pad.r + 8}" x2="${W - pad.r + 24}" y1="${pad.t + 10 + i * 16}" y2="${pad.t + 10 + i * 16}" stroke="${color}" stroke-width="2"${dash}/><text x="${W - pad.r + 28}" y="${pad.t + 14 + i * 16}">${esc(`${g.impl}${g.variant ? ` ${g.variant}` : ''}`.slice(0, 22))}</text>`);
+    o.push(`<line x1="${W - pad.r + 8}" x2="${W - pad.r + 24}" y1="${pad.t + 10 + i * 16}" y2="${pad.t + 10 + i * 16}" stroke="${color}" stroke-width="2"${dash}/><text x="${W - pad.r + 28}" y="${pad.t + 14 + i * 16}">${esc(`${g.impl}${g.variant ? ` ${g.variant}` : ''}`.slice(0, 32))}</text>`);
   });
   o.push('</svg>');
   return `${o.join('\n')}\n`;
