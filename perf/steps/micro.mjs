@@ -1,0 +1,193 @@
+/**
+ * Step "micro": EPCC-style overheads with benchmark.js. Each construct runs a body that
+ * spins a fixed delay once per thread; its overhead is (construct with delay) - (delay
+ * alone), medians of benchmark.js samples, median over several repetitions. The C program's
+ * own EPCC numbers (perf/native/kernels.c) are taken in the same step, thread count by
+ * thread count, so JS/C ratios come from one run.
+ *
+ * Also: small loops (serial time of a few microseconds) against the plain serial loop, and
+ * the wake-up of a team that has gone to sleep after an idle gap.
+ *
+ *   node perf/steps/micro.mjs [--reps=5] [--maxTime=0.3] [--threads=1,2,4] [--native=DIR]
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import Benchmark from 'benchmark';
+import { Team } from 'parafor';
+import { median, parseArgs, progress, round, sab, sleep } from '../lib/util.mjs';
+
+const args = parseArgs();
+const reps = Number(args.reps ?? 5);
+const maxTime = Number(args.maxTime ?? 0.3);
+const threads = String(args.threads ?? '1,2,4').split(',').map(Number);
+const nativeDir = args.native && args.native !== true ? String(args.native) : undefined;
+const cores = availableParallelism();
+/** Smoke run: fewer samples, fewer loop sizes, the C program with short inner loops. */
+const quick = Boolean(args.quick);
+
+// The EPCC delay: about 0.1 us of dependent float adds. Bodies cannot capture: the sink is in `shared`.
+function delayBody(i, s) {
+  let a = 0;
+  for (let k = 0; k < 100; k++) a += k * 0.5;
+  if (a < 0) s.sink[0] = a;
+}
+function delayFold(acc, i, s) {
+  let a = 0;
+  for (let k = 0; k < 100; k++) a += k * 0.5;
+  if (a < 0) s.sink[0] = a;
+  return acc + 1;
+}
+function emptyBody() {}
+/** The small-loop body: a sum over a slice of a shared Float64Array. */
+function sumRange(acc, lo, hi, s) {
+  const a = s.a;
+  for (let i = lo; i < hi; i++) acc += a[i];
+  return acc;
+}
+
+/** sumRange with `lo |= 0; hi |= 0` (the workaround for the double lo/hi of parafor 0.1's workers). */
+function sumRangeInt(acc, lo, hi, s) {
+  lo |= 0;
+  hi |= 0;
+  const a = s.a;
+  for (let i = lo; i < hi; i++) acc += a[i];
+  return acc;
+}
+
+const shared = { sink: sab(Float64Array, 1) };
+const noFallback = { shared, serialBelowUs: 0 };
+
+/** Runs one benchmark.js benchmark; the median of its samples, in microseconds. */
+function bench(name, fnOrOptions) {
+  const options = typeof fnOrOptions === 'function' ? { fn: fnOrOptions } : fnOrOptions;
+  return new Promise((resolve, reject) => {
+    const b = new Benchmark(name, { maxTime, minSamples: 5, ...options });
+    b.on('complete', () => (b.error ? reject(b.error) : resolve(median(b.stats.sample) * 1e6)));
+    b.on('error', () => reject(b.error));
+    b.run({ async: true });
+  });
+}
+
+/** Median (and range) over `reps` benchmark.js runs. */
+async function repeated(name, fnOrOptions, n = reps) {
+  const v = [];
+  for (let r = 0; r < n; r++) v.push(await bench(name, fnOrOptions));
+  return { us: round(median(v), 4), min: round(Math.min(...v), 4), max: round(Math.max(...v), 4) };
+}
+
+function cEpcc(t, policy) {
+  if (!nativeDir) return undefined;
+  const env = { ...process.env, OMP_WAIT_POLICY: policy ?? '' };
+  if (!policy) delete env.OMP_WAIT_POLICY;
+  const runs = [];
+  for (let r = 0; r < Math.max(1, Math.min(reps, 3)); r++) {
+    // Oversubscribed libgomp spins (~100 us a region): fewer inner repetitions keep that step short.
+    const inner = quick ? 100 : t > cores ? 200 : 1000;
+    runs.push(JSON.parse(execFileSync(`${nativeDir}/kernels-omp`, ['epcc', String(t), quick ? '5' : '21', String(inner)], { encoding: 'utf8', env }).trim()));
+  }
+  const out = { ...runs[0] };
+  for (const key of Object.keys(out)) if (typeof out[key] === 'number' && key !== 'threads') out[key] = round(median(runs.map((r) => r[key])), 4);
+  return out;
+}
+
+async function overheads(t) {
+  const team = new Team({ numThreads: t });
+  await team.start(true);
+  const passive = new Team({ numThreads: t, waitPolicy: 'passive' });
+  await passive.start(true);
+  const s = shared;
+  const r = { threads: t };
+  r.delay = await repeated('delay', () => delayBody(0, s));
+  r.delayAsync = await repeated('delay async', {
+    defer: true,
+    fn: (d) => {
+      Promise.resolve().then(() => {
+        delayBody(0, s);
+        d.resolve();
+      });
+    },
+  });
+  r.parallelForSyncRaw = await repeated('parallelForSync raw', () => team.parallelForSync(0, t, delayBody, noFallback));
+  r.emptyParallelForSync = await repeated('empty parallelForSync', () => team.parallelForSync(0, t, emptyBody, { serialBelowUs: 0 }));
+  r.parallelForAsyncRaw = await repeated('parallelFor raw', {
+    defer: true,
+    fn: (d) => {
+      team.parallelFor(0, t, delayBody, noFallback).then(() => d.resolve());
+    },
+  });
+  r.parallelReduceSyncRaw = await repeated('parallelReduceSync raw', () => team.parallelReduceSync(0, t, delayFold, 'sum', noFallback));
+  r.dynamic1x1024 = await repeated('dynamic,1 x 1024', () =>
+    team.parallelForSync(0, 1024, emptyBody, { schedule: 'dynamic', chunk: 1, serialBelowUs: 0 }),
+  );
+  r.static1024 = await repeated('static x 1024', () => team.parallelForSync(0, 1024, emptyBody, { serialBelowUs: 0 }));
+  r.passiveRaw = await repeated('passive parallelForSync raw', () => passive.parallelForSync(0, t, delayBody, noFallback), Math.min(reps, 3));
+  // EPCC overheads: construct minus delay.
+  r.parallelForSync = round(r.parallelForSyncRaw.us - r.delay.us, 4);
+  r.parallelForAsync = round(r.parallelForAsyncRaw.us - r.delayAsync.us, 4);
+  r.parallelReduceSync = round(r.parallelReduceSyncRaw.us - r.delay.us, 4);
+  r.passiveWake = round(r.passiveRaw.us - r.delay.us, 4);
+  r.dynamicPerGrab = round((r.dynamic1x1024.us - r.static1024.us) / (1024 / t), 4);
+  // Wake-up after an idle gap longer than the spin window (default policy).
+  // The reference is the same serial call after the same sleep (a sleeping thread's caches and clock are cold too).
+  const gaps = [];
+  const refs = [];
+  for (let k = 0; k < (quick ? 5 : 30); k++) {
+    await sleep(5);
+    let t0 = performance.now();
+    team.parallelForSync(0, t, delayBody, noFallback);
+    gaps.push((performance.now() - t0) * 1000);
+    await sleep(5);
+    t0 = performance.now();
+    for (let i = 0; i < t; i++) delayBody(i, s);
+    refs.push((performance.now() - t0) * 1000);
+  }
+  r.gapReference = round(median(refs), 3);
+  r.wakeAfter5msGap = round(median(gaps) - median(refs), 3);
+  await team.close();
+  await passive.close();
+  r.c = cEpcc(t);
+  r.cPassive = cEpcc(t, 'passive');
+  return r;
+}
+
+/** Loops with a serial time of a few microseconds, default options, warm team: parafor / plain call. */
+async function smallLoops() {
+  const team = new Team({ numThreads: cores });
+  await team.start();
+  const a = sab(Float64Array, 100_000);
+  for (let i = 0; i < a.length; i++) a[i] = i % 13;
+  const s = { a };
+  const out = [];
+  for (const n of quick ? [1000, 30_000] : [100, 1000, 3000, 10_000, 30_000]) {
+    // Warm the cost model and the JIT; then compare.
+    for (let k = 0; k < 200; k++) {
+      team.parallelReduceRangeSync(0, n, sumRange, 'sum', { shared: s });
+      team.parallelReduceRangeSync(0, n, sumRangeInt, 'sum', { shared: s });
+      sumRange(0, 0, n, s);
+    }
+    const want = sumRange(0, 0, n, s);
+    const got = team.parallelReduceRangeSync(0, n, sumRange, 'sum', { shared: s });
+    const serial = await repeated(`serial sum ${n}`, () => sumRange(0, 0, n, s), Math.min(reps, 3));
+    const par = await repeated(`parafor sum ${n}`, () => team.parallelReduceRangeSync(0, n, sumRange, 'sum', { shared: s }), Math.min(reps, 3));
+    const wa = await repeated(`parafor sum |0 ${n}`, () => team.parallelReduceRangeSync(0, n, sumRangeInt, 'sum', { shared: s }), Math.min(reps, 3));
+    out.push({ n, serialUs: serial.us, paraforUs: par.us, ratio: round(par.us / serial.us, 3), workaroundUs: wa.us, workaroundRatio: round(wa.us / serial.us, 3), checksumOk: want === got });
+    progress('micro', `small loop n=${n}: serial ${serial.us} us, parafor ${par.us} us (x${round(par.us / serial.us, 2)}), with lo|0 ${wa.us} us`);
+  }
+  await team.close();
+  return out;
+}
+
+const result = { reps, maxTime, threads, overheads: [], smallLoops: [] };
+for (const t of threads) {
+  progress('micro', `overheads at T=${t}`);
+  const r = await overheads(t);
+  result.overheads.push(r);
+  progress(
+    'micro',
+    `T=${t}: parallelForSync ${r.parallelForSync} us (C parallel for ${r.c?.parallelForUs ?? '-'}), parallelFor ${r.parallelForAsync} us, ` +
+      `reduce ${r.parallelReduceSync} us (C ${r.c?.reductionUs ?? '-'}), dynamic grab ${r.dynamicPerGrab} us, passive wake ${r.passiveWake} us (C ${r.cPassive?.parallelForUs ?? '-'})`,
+  );
+}
+result.smallLoops = await smallLoops();
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exitCode = result.smallLoops.every((x) => x.checksumOk) ? 0 : 1;
