@@ -34,3 +34,29 @@ test('bodies and folds are typed from `shared` and the reducer', () => {
     sharedArray(Array, 4);
   }).toThrow();
 });
+
+test('regions, sections and parallelMap are typed', async () => {
+  const squares: number[] = await team.parallelMap([1, 2, 3], (x) => x * x);
+  expect(squares).toEqual([1, 4, 9]);
+  const labels: string[] = team.parallelMapSync([1, 2], (x, i, s) => `${s.prefix}${x}${i}`, { shared: { prefix: '#' } });
+  expect(labels).toEqual(['#10', '#21']);
+  const out = sharedArray(Int32Array, 2);
+  team.parallelSync((s, ctx) => {
+    ctx.barrier();
+    const first: number | undefined = ctx.single(() => 1);
+    void first;
+    ctx.critical(() => void (s.out[ctx.threadId] = 1), 'named');
+    ctx.for(0, 10, (i: number) => void i, { schedule: 'dynamic', chunk: 2 });
+  }, { shared: { out } });
+  expect(Array.from(out)).toEqual([1, 1]);
+  expect(() => {
+    // @ts-expect-error regions take no schedule (ctx.for does)
+    team.parallelSync(() => {}, { schedule: 'dynamic' });
+  }).toThrow(TypeError);
+  expect(() => {
+    team.parallelSync((s, ctx) => {
+      // @ts-expect-error worksharing options are schedule, chunk and nowait
+      ctx.for(0, 1, () => {}, { numThreads: 2 });
+    });
+  }).toThrow('unknown option `numThreads` in `options`; known options: schedule, chunk, nowait');
+});
