@@ -88,3 +88,11 @@ export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: 
 export function parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
   return getDefaultTeam().parallelReduceRangeSync(start, end, fold, reducer as CustomReducer<A>, options);
 }
+
+// ---- text loader (docs/text.md) ----------------------------------------------------------
+export { loadText, reduceLines } from './text/loader.js';
+export type { LineFold } from './text/loader.js';
+export { partitionLines } from './text/file.js';
+export type { TextFile } from './text/text-file.js';
+export type { LoadTextOptions, ReduceLinesOptions, LineEncoding } from './text/options.js';
+export type { TextFileError } from './text/errors.js';
