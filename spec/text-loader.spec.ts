@@ -178,6 +178,24 @@ describe('reduceLines', () => {
     expect(seen).toBe(count);
   });
 
+  test('a cold team: value identities reach every worker', async () => {
+    const cold = new Team({ numThreads: 3 });
+    try {
+      const got = await reduceLines(
+        files.random!,
+        (acc: { lines: number }) => {
+          acc.lines++;
+          return acc;
+        },
+        { identity: { lines: 0 }, combine: (a, b) => ({ lines: a.lines + b.lines }) },
+        { team: cold },
+      );
+      expect(got).toEqual({ lines: linesRefText(CASES.random!).length });
+    } finally {
+      await cold.close();
+    }
+  });
+
   test('a line much longer than the block is joined whole', async () => {
     const text = `${'é'.repeat(50_000)}\r\nend\n`;
     const file = tmp.file('very-long-line.txt', text);
