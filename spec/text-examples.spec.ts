@@ -58,6 +58,17 @@ describe('docs/examples/word-freq.ts', () => {
   });
 });
 
+describe('docs/examples/longest-line.ts', () => {
+  test('line count, size and longest line match a serial scan', () => {
+    const text = `${corpusText(200_000, 9)}${'w'.repeat(500)}\r\nlast`;
+    const file = tmp.file('longest.txt', text);
+    const lines = text.split('\n');
+    const longest = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    expect(example('longest-line', file)).toBe(`first line: ${lines[0]}\n${lines.length} ${Buffer.byteLength(text)} ${longest}\n`);
+    expect(example('longest-line', tmp.file('empty.txt', ''))).toBe('first line: (none)\n0 0 0\n');
+  });
+});
+
 describe('docs/examples/csv-sum.ts', () => {
   test('sums a column; CRLF rows and a missing final newline are fine', () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `${i},item ${i},${(i % 97) * 0.25},${i % 7}`);

@@ -134,6 +134,13 @@ describe('partitionLines', () => {
   const tmp = scratchDir('partition');
   afterAll(() => tmp.cleanup());
 
+  test('the example of docs/text.md', () => {
+    expect(partitionLines(new TextEncoder().encode('ab\ncd\nef\n'), 2)).toEqual([
+      [0, 6],
+      [6, 9],
+    ]);
+  });
+
   test('bytes and a file give the same ranges', () => {
     const text = 'first line\nsecond\r\nthird has ünïcödé\n\nlast without newline';
     const file = tmp.file('small.txt', text);

@@ -24,21 +24,15 @@ interface FileParts extends OpenFile {
   readonly blockSize: number;
 }
 
-/** loadText, first region: read the parts into `bytes`, count the lines that start in each. */
-export interface ReadShared extends FileParts {
+/** loadText: read the parts into `bytes` and find their line starts. */
+export interface LoadShared extends FileParts {
   /** The whole file, on a SharedArrayBuffer. */
   readonly bytes: Uint8Array;
-  /** Out: line starts in part k. */
-  readonly counts: Float64Array;
 }
 
-/** loadText, second region: write each part's line starts. */
-export interface IndexShared {
-  readonly bytes: Uint8Array;
-  readonly cuts: readonly number[];
-  /** Number of the first line of part k (prefix sums of ReadShared.counts). */
-  readonly firsts: readonly number[];
-  /** Out: byte offset of every line start. */
+/** What loadParts returns for each part: its line starts, on a SharedArrayBuffer (shared, not copied, on the way back). */
+export interface PartStarts {
+  readonly part: number;
   readonly starts: Uint32Array;
 }
 
@@ -57,51 +51,44 @@ function bufferOf(bytes: Uint8Array, offset: number, length: number): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset + offset, length);
 }
 
-/** Number of '\n' bytes in `view`. */
-function countNewlines(view: Buffer): number {
-  let n = 0;
-  for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) n++;
-  return n;
-}
-
-/** Body of loadText's first region (a range body over part numbers). */
-export function readParts(lo: number, hi: number, s: ReadShared): void {
-  const { path, size, cuts, blockSize, bytes } = s;
+/**
+ * Body of loadText (a range fold over part numbers, into a list): reads each part into
+ * `bytes` a block at a time and records its line starts while the block is fresh in the
+ * cache. The starts grow in a SharedArrayBuffer of this thread's, so that the calling
+ * thread receives them without a copy and joins the parts' lists into the index.
+ */
+export function loadParts(acc: PartStarts[], lo: number, hi: number, s: LoadShared): PartStarts[] {
+  const { size, cuts, blockSize, bytes } = s;
   for (let k = lo; k < hi; k++) {
     const start = cuts[k]!;
     const end = cuts[k + 1]!;
-    let newlines = 0;
+    // A first guess of 1 line per 32 bytes; doubled when too small.
+    let starts: Uint32Array = new Uint32Array(new SharedArrayBuffer(4 * Math.max(16, Math.ceil((end - start) / 32))));
+    let count = 0;
+    if (start < end) starts[count++] = start;
     for (let pos = start; pos < end; ) {
       const n = Math.min(blockSize, end - pos);
       readExactly(s, bytes, pos, n, pos);
-      newlines += countNewlines(bufferOf(bytes, pos, n));
+      const view = bufferOf(bytes, pos, n);
+      for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) {
+        // A newline on the part's last byte starts the next part's first line.
+        if (pos + i + 1 === end) break;
+        if (count === starts.length) starts = grow(starts);
+        starts[count++] = pos + i + 1;
+      }
       pos += n;
     }
-    if (start === end) {
-      s.counts[k] = 0;
-      continue;
-    }
-    const endsLine = bytes[end - 1] === NEWLINE;
-    // Cuts are line starts: only the last part may end without a newline.
-    if (!endsLine && end !== size) throw rewritten(path, end);
-    // One line starts at `start`, one more after every newline but a final one.
-    s.counts[k] = 1 + newlines - (endsLine ? 1 : 0);
+    // Cuts are line starts: only the file's last part may end without a newline.
+    if (start < end && end !== size && bytes[end - 1] !== NEWLINE) throw rewritten(s.path, end);
+    acc.push({ part: k, starts: starts.subarray(0, count) });
   }
+  return acc;
 }
 
-/** Body of loadText's second region: the line starts of each part, from its first line's number on. */
-export function indexParts(lo: number, hi: number, s: IndexShared): void {
-  const { bytes, cuts, firsts, starts } = s;
-  for (let k = lo; k < hi; k++) {
-    const start = cuts[k]!;
-    const end = cuts[k + 1]!;
-    if (start === end) continue;
-    let at = firsts[k]!;
-    starts[at++] = start;
-    // The part's last byte is left out: a newline there starts the next part's line.
-    const view = bufferOf(bytes, start, end - 1 - start);
-    for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) starts[at++] = start + i + 1;
-  }
+function grow(starts: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(new SharedArrayBuffer(starts.byteLength * 2));
+  bigger.set(starts);
+  return bigger;
 }
 
 // ---- reduceLines -------------------------------------------------------------------------

@@ -10,14 +10,13 @@ import type { LoopContext, LoopOptions } from '../options.js';
 import { resolveReducer, type CustomReducer, type Reducer, type ReducerName } from '../reducers.js';
 import { tooLarge } from './errors.js';
 import { checkPath, checkUnchanged, closeFile, fileWindow, openFile, type OpenFile } from './file.js';
-import type { IndexShared, ReadShared, ReduceShared } from './kernels.js';
+import type { LoadShared, PartStarts, ReduceShared } from './kernels.js';
 import { textSettings, type LoadTextOptions, type ReduceLinesOptions, type TextSettings } from './options.js';
 import { lineCuts } from './partition.js';
 import { TextFile } from './text-file.js';
 
 const KERNELS = new URL('./kernels.js', import.meta.url);
-const READ_PARTS = moduleBody(KERNELS, 'readParts');
-const INDEX_PARTS = moduleBody(KERNELS, 'indexParts');
+const LOAD_PARTS = moduleBody(KERNELS, 'loadParts');
 const REDUCE_PARTS = moduleBody(KERNELS, 'reduceParts');
 
 /** The most bytes loadText holds: its line index is a Uint32Array, and Node's Buffers stop at 4 GiB. */
@@ -25,6 +24,9 @@ export const MAX_LOAD_BYTES = 2 ** 32 - 1;
 
 /** The fold of reduceLines: returns the new accumulator. `line` is a string, or a byte view with encoding 'bytes'. */
 export type LineFold<A, S = unknown, L = string> = (acc: A, line: L, shared: S, ctx: LoopContext) => A;
+
+/** Collects loadParts' lists of line starts, part by part. */
+const STARTS_BY_PART: CustomReducer<PartStarts[]> = { identity: () => [], combine: (a, b) => a.concat(b) };
 
 /** Loop options that give part k of [0, parts) to thread k: static schedule, chunk 1, no serial fallback. */
 function onePartPerThread<S>(parts: number, shared: S): LoopOptions<S> {
@@ -56,7 +58,8 @@ async function withParts<T>(path: string, o: TextSettings, use: (file: OpenFile,
 
 /**
  * Loads a whole file into a SharedArrayBuffer, every thread reading its own part with
- * positional reads, and builds the line index in parallel. The result reads lines by
+ * positional reads and finding its part's line starts; the calling thread joins them into
+ * the line index. The result reads lines by
  * number, as strings or byte views; its `bytes` and `lineStarts` can be passed to parallel
  * loops in `shared`.
  *
@@ -73,18 +76,16 @@ export async function loadText(path: string | URL, options?: LoadTextOptions): P
     async (file, cuts) => {
       const parts = o.numThreads;
       const bytes = new Uint8Array(new SharedArrayBuffer(file.size));
-      const counts = new Float64Array(new SharedArrayBuffer(8 * parts));
-      const read: ReadShared = { fd: file.fd, path: p, size: file.size, cuts, blockSize: o.blockSize, bytes, counts };
-      await o.team.parallelForRange(0, parts, READ_PARTS, onePartPerThread(parts, read));
-      const firsts: number[] = [];
+      const load: LoadShared = { fd: file.fd, path: p, size: file.size, cuts, blockSize: o.blockSize, bytes };
+      const found = await o.team.parallelReduceRange(0, parts, LOAD_PARTS, STARTS_BY_PART, onePartPerThread(parts, load));
       let lines = 0;
-      for (let k = 0; k < parts; k++) {
-        firsts.push(lines);
-        lines += counts[k]!;
-      }
+      for (const f of found) lines += f.starts.length;
       const starts = new Uint32Array(new SharedArrayBuffer(4 * lines));
-      const index: IndexShared = { bytes, cuts, firsts, starts };
-      await o.team.parallelForRange(0, parts, INDEX_PARTS, onePartPerThread(parts, index));
+      let at = 0;
+      for (const f of found.sort((a, b) => a.part - b.part)) {
+        starts.set(f.starts, at);
+        at += f.starts.length;
+      }
       return new TextFile(p, bytes, starts, o.keepCR);
     },
     MAX_LOAD_BYTES,
