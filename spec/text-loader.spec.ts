@@ -313,6 +313,16 @@ describe('bad input: a clear error naming the path, nothing hangs, the team stay
     await expectUsable();
   });
 
+  test('a file too large for loadText (a sparse file of 4 GiB) is refused before anything is read', async () => {
+    const file = tmp.file('huge.txt', '');
+    fs.truncateSync(file, 2 ** 32);
+    await expect(loadText(file, { team })).rejects.toThrow(
+      `cannot load "${file}": it has 4294967296 bytes and loadText holds at most 4294967295; stream it with reduceLines instead`,
+    );
+    fs.rmSync(file);
+    await expectUsable();
+  });
+
   /**
    * Runs reduceLines over a file of 200 lines in 16-byte blocks, two threads. Each thread
    * stops on its first line until `change` has altered the file, so the change lands in the

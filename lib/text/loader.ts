@@ -40,13 +40,13 @@ function onePartPerThread<S>(parts: number, shared: S): LoopOptions<S> {
 async function withParts<T>(path: string, o: TextSettings, use: (file: OpenFile, cuts: number[]) => Promise<T>, maxBytes = Infinity): Promise<T> {
   const file = await openFile(path);
   try {
+    if (file.size > maxBytes) throw tooLarge(path, file.size, maxBytes);
     // Every worker of the team serving before the first region. Slots are claimed, not
     // assigned: on a cold team the first worker up would claim every part in turn and read
     // the file alone. It also keeps clear of a core bug: a worker started while an
     // asynchronous reduction is running never gets a custom reducer's identity value
     // (docs/text.md#known-problems).
     await o.team.start(true);
-    if (file.size > maxBytes) throw tooLarge(path, file.size, maxBytes);
     const cuts = lineCuts(file.size, o.numThreads, fileWindow(file));
     const result = await use(file, cuts);
     checkUnchanged(file);
@@ -59,9 +59,8 @@ async function withParts<T>(path: string, o: TextSettings, use: (file: OpenFile,
 /**
  * Loads a whole file into a SharedArrayBuffer, every thread reading its own part with
  * positional reads and finding its part's line starts; the calling thread joins them into
- * the line index. The result reads lines by
- * number, as strings or byte views; its `bytes` and `lineStarts` can be passed to parallel
- * loops in `shared`.
+ * the line index. The result reads lines by number, as strings or byte views; its `bytes`
+ * and `lineStarts` can be passed to parallel loops in `shared`.
  *
  * @example
  * const text = await loadText('shakespeare.txt');
