@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { random } from '../docs/examples/corpus.js';
 
 /** A fresh scratch directory under os.tmpdir(), removed by the returned cleanup. */
 export function scratchDir(tag: string): { dir: string; file: (name: string, content: string | Uint8Array) => string; cleanup: () => void } {
@@ -53,18 +54,6 @@ export function cutsRef(bytes: Uint8Array, parts: number): number[] {
     cuts.push(k === parts ? bytes.length : starts.find((s) => s >= nominal)!);
   }
   return cuts;
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Text made of `pieces` drawn at random: words, spaces, CRLF and LF line ends, multi-byte characters. */
