@@ -63,6 +63,7 @@ export function corpusText(bytes: number, seed = 1): string {
  * (and cut at a line end, padded with a short last line) for larger sizes.
  */
 export function writeCorpus(path: string, bytes: number, seed = 1): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`\`bytes\` must be a whole number of bytes, got ${bytes}`);
   const unique = Buffer.from(corpusText(Math.min(bytes, 64 * 2 ** 20), seed));
   const fd = fs.openSync(path, 'w');
   try {

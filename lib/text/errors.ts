@@ -2,7 +2,8 @@
  * Every error the text loader raises, and every message, in one place (the core's table is
  * lib/errors.ts; these are the file errors it does not know). Each message names the path
  * and what is wrong with it; specs match them. Errors carry `code` (the system's code, such
- * as ENOENT, or one of the ERR_PARAFOR_* codes below) and `path`.
+ * as ENOENT, or one of the ERR_PARAFOR_* codes below) and `path`; errors raised on a
+ * worker reach the caller through the core's error record, which keeps `code`, not `path`.
  */
 import { show } from '../errors.js';
 

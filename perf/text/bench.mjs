@@ -19,8 +19,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const { writeCorpus } = await import(path.join(ROOT, 'build/docs/examples/corpus.js'));
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
-const SIZE = Number(args['size-mib'] ?? 1024) * 2 ** 20;
-const STREAM = Number(args['stream-gib'] ?? 6) * 2 ** 30;
+const SIZE = Math.round(Number(args['size-mib'] ?? 1024) * 2 ** 20);
+const STREAM = Math.round(Number(args['stream-gib'] ?? 6) * 2 ** 30);
 const REPS = Number(args.reps ?? 3);
 
 // ---- the work, written once and used by every Node method ----------------------------------
@@ -138,6 +138,24 @@ try {
   wc('-l', file);
   await team.start(true);
 
+  // CPU control: how much a second thread buys on this machine right now, with no I/O at all.
+  const sqrt = (acc, lo, hi) => {
+    let s = 0;
+    for (let i = lo; i < hi; i++) s += Math.sqrt(i);
+    return acc + s;
+  };
+  const control = { 1: [], 2: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const n of [1, 2]) {
+      t0 = performance.now();
+      await team.parallelReduceRange(0, 2e8, sqrt, 'sum', { numThreads: n, serialBelowUs: 0 });
+      control[n].push(performance.now() - t0);
+    }
+  }
+  results.control = { ms1: Math.round(median(control[1])), ms2: Math.round(median(control[2])) };
+  results.control.speedup = Math.round((results.control.ms1 / results.control.ms2) * 100) / 100;
+  console.log(`control: sum of sqrt(i), i < 2e8: 1 thread ${results.control.ms1} ms, 2 threads ${results.control.ms2} ms`);
+
   for (const [metric, methods] of Object.entries(METHODS)) {
     const times = Object.fromEntries(Object.keys(methods).map((m) => [m, []]));
     const answers = {};
@@ -214,6 +232,9 @@ rows.push(`Measured ${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, 
   `${(SIZE / 2 ** 30).toFixed(2)} GiB English-like file in the page cache; median of ${REPS} interleaved runs (readline: 1 run). ` +
   `"vs baseline" is the single-threaded Node readFileSync + scan time divided by the method's time, both from this run. ` +
   `Load average before / after: ${results.loadBefore.loadavg1} / ${results.loadAfter.loadavg1}.`);
+rows.push('');
+rows.push(`CPU control in the same run (parallelReduceRange, sum of sqrt(i) for i < 2e8, no I/O): 1 thread ${results.control.ms1} ms, ` +
+  `2 threads ${results.control.ms2} ms, so a second thread bought ${results.control.speedup}x during this run.`);
 rows.push('');
 for (const [metric, table] of Object.entries(results.timings)) {
   rows.push(`**${metric}** (${results.counts[metric]} in the file)`, '', '| method | median ms | MB/s | vs baseline |', '|---|---:|---:|---:|');
