@@ -123,3 +123,11 @@ export function parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<
 export function parallelMapSync<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): R[] {
   return getDefaultTeam().parallelMapSync(items, fn, options);
 }
+
+// ---- text loader (docs/text.md) ----------------------------------------------------------
+export { loadText, reduceLines } from './text/loader.js';
+export type { LineFold } from './text/loader.js';
+export { partitionLines } from './text/file.js';
+export type { TextFile } from './text/text-file.js';
+export type { LoadTextOptions, ReduceLinesOptions, LineEncoding } from './text/options.js';
+export type { TextFileError } from './text/errors.js';
