@@ -11,7 +11,7 @@
  */
 import { concatUint8Arrays } from 'typed-array-utils';
 import { compileSource } from '../body.js';
-import type { LoopContext } from '../options.js';
+import type { LoopContext } from '../context.js';
 import { readExactly, type OpenFile } from './file.js';
 import { rewritten } from './errors.js';
 import { NEWLINE } from './partition.js';

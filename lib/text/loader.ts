@@ -6,7 +6,8 @@
  */
 import { bodySource, compileSource, moduleBody } from '../body.js';
 import { notFunction } from '../errors.js';
-import type { LoopContext, LoopOptions } from '../options.js';
+import type { LoopOptions } from '../options.js';
+import type { LoopContext } from '../context.js';
 import { resolveReducer, type CustomReducer, type Reducer, type ReducerName } from '../reducers.js';
 import { tooLarge } from './errors.js';
 import { checkPath, checkUnchanged, closeFile, fileWindow, openFile, type OpenFile } from './file.js';
