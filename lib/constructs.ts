@@ -4,6 +4,7 @@
  */
 import { bodySource } from './body.js';
 import { badOption, show } from './errors.js';
+import { checkKeys } from './options.js';
 import type { LoopContext } from './context.js';
 import type { CustomReducer } from './reducers.js';
 import type { LoopOptionsOf, RangeFold } from './types.js';
@@ -46,14 +47,6 @@ function functionSource(name: string, fn: unknown): string {
 
 const MAP_KEYS = new Set(['shared', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
 
-function checkKeys(options: object | undefined, keys: Set<string>, what: string): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
-  for (const key of Object.keys(options)) {
-    if (!keys.has(key)) throw new TypeError(`unknown option \`${key}\` in \`options\` of ${what}; known options: ${[...keys].join(', ')}`);
-  }
-}
-
 export function mapCall(
   items: unknown,
   fn: unknown,
@@ -61,7 +54,7 @@ export function mapCall(
 ): { body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> } {
   if (!Array.isArray(items)) throw badOption('items', items, 'an array');
   const source = functionSource('fn', fn);
-  checkKeys(options, MAP_KEYS, 'parallelMap');
+  checkKeys('options', options, MAP_KEYS);
   const body = generate(
     `map\n${source}`,
     `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) acc.push(f(s.items[i], i, s.shared));\n  return acc;\n}`,
@@ -76,7 +69,7 @@ export function sectionsCall(
 ): { start: number; end: number; body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> } {
   if (!Array.isArray(functions)) throw badOption('functions', functions, 'an array of functions');
   const sources = functions.map((f, k) => functionSource(`functions[${k}]`, f));
-  checkKeys(options, MAP_KEYS, 'sections');
+  checkKeys('options', options, MAP_KEYS);
   const list = sources.map((src) => `(${src}\n)`).join(',\n');
   const body = generate(
     `sections\n${sources.join('\n\0\n')}`,

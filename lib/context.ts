@@ -16,7 +16,7 @@ import {
 import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
 import { badOption, notFunction } from './errors.js';
-import { checkBounds, checkChunk, checkSchedule } from './options.js';
+import { checkBounds, checkChunk, checkKeys, checkSchedule } from './options.js';
 
 /** What every body receives as `ctx`. */
 export class LoopContext {
@@ -124,8 +124,7 @@ export class RegionContext extends LoopContext {
     let chunk: number | undefined;
     let nowait = false;
     if (options !== undefined) {
-      if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
-      for (const key of Object.keys(options)) if (!WS_KEYS.has(key)) throw new TypeError(`unknown option \`${key}\` in \`options\`; known options: ${[...WS_KEYS].join(', ')}`);
+      checkKeys('options', options, WS_KEYS);
       if (options.schedule !== undefined) schedule = checkSchedule('schedule', options.schedule);
       if (options.chunk !== undefined) chunk = checkChunk('chunk', options.chunk);
       if (options.nowait !== undefined && typeof options.nowait !== 'boolean') throw badOption('nowait', options.nowait, 'a boolean');

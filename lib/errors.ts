@@ -135,6 +135,8 @@ export interface ErrorRecord extends BodyErrorInfo {
   readonly message: string;
   readonly stack: string | undefined;
   readonly code: unknown;
+  /** The error's other own properties with primitive values (`path`, `errno`, ...). */
+  readonly props: Record<string, string | number | boolean>;
 }
 
 const CAPTURED = /^(\S+) is not defined$/;
@@ -148,7 +150,15 @@ export function recordError(thrown: unknown, info: BodyErrorInfo): ErrorRecord {
   const captured = name === 'ReferenceError' ? CAPTURED.exec(message) : null;
   if (captured && captured[1] !== undefined) message = capturedName(captured[1]);
   if (!isErr) name = 'Error';
+  const props: Record<string, string | number | boolean> = {};
+  if (isErr) {
+    for (const key of Object.keys(thrown as object)) {
+      const v = (thrown as Record<string, unknown>)[key];
+      if (key !== 'code' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) props[key] = v;
+    }
+  }
   return {
+    props,
     name,
     message,
     stack: isErr && typeof e.stack === 'string' ? e.stack : undefined,
@@ -185,6 +195,9 @@ export function rebuildError(r: ErrorRecord): Error & BodyErrorInfo {
   err.index = r.index;
   err.chunk = r.chunk;
   err.threadId = r.threadId;
+  for (const [key, v] of Object.entries(r.props ?? {})) {
+    if (!(key in err)) (err as unknown as Record<string, unknown>)[key] = v;
+  }
   if (r.code !== undefined) err.code = r.code;
   const where = `    at parafor loop index ${r.index} (chunk [${r.chunk[0]}, ${r.chunk[1]}), thread ${r.threadId})`;
   const frames = r.stack ? r.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];

@@ -121,7 +121,8 @@ export function checkBounds(start: unknown, end: unknown): void {
 const LOOP_KEYS = new Set(['shared', 'schedule', 'chunk', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
 const TEAM_KEYS = new Set(['numThreads', 'waitPolicy', 'spinUs', 'schedule', 'chunk', 'serialBelowUs', 'resourceLimits']);
 
-function checkKeys(name: string, options: unknown, keys: Set<string>): Record<string, unknown> {
+/** Checks that `options` is an object whose keys are all known (a typo would otherwise be ignored). */
+export function checkKeys(name: string, options: unknown, keys: ReadonlySet<string>): Record<string, unknown> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw badOption(name, options, 'an object');

@@ -50,7 +50,7 @@ export interface Region {
   schedule: number;
   /** Number of slots (ctx.numThreads). */
   p: number;
-  readonly maxWorker: number;
+  maxWorker: number;
   chunk: number;
   readonly unit: number;
   readonly spinUs: number;

@@ -130,6 +130,8 @@ export class Team {
   readonly #sharedByObject = new WeakMap<object, { version: number; snapshot: Snapshot }>();
   #sharedPrimitive: { version: number; value: unknown } | undefined;
   #lastPayload: { version: number; snapshot: Snapshot } | undefined;
+  /** The identity message of the region in flight, for workers that start during it. */
+  #identityMsg: ToWorker | undefined;
   readonly #payloads = new Map<number, unknown>();
   #sharedVersion = 0;
 
@@ -377,7 +379,15 @@ export class Team {
     const sharedVersion = this.#sharedVersionOf(call.shared);
     const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
     const run = this.#mainRunner(bodyId, call.kind);
-    if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
+    // Only a loop too small to notice runs on the calling thread: `if: false` and one-thread
+    // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
+    if (run !== undefined && this.#tiny(call, region)) return this.#runSerial(call, region, run);
+    if (!call.settings.parallel || region.p === 1) {
+      if (call.reducer === undefined) region.p = 1;
+      region.maxWorker = 1;
+      region.schedule = SCHED_STATIC;
+      region.chunk = 0;
+    }
     if (this.#failure) this.#recover();
     if (call.kind === KIND_REGION) await this.start(true, region.p);
     else this.#ensureAsyncMembers(region.p);
@@ -567,6 +577,12 @@ export class Team {
   #serial(call: Call, region: Region): boolean {
     const s = call.settings;
     if (!s.parallel || region.p === 1 || this.#asyncInFlight) return true;
+    return this.#tiny(call, region);
+  }
+
+  /** Whether the loop's predicted serial time is under `serialBelowUs`. */
+  #tiny(call: Call, region: Region): boolean {
+    const s = call.settings;
     if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
     const cost = this.#cost.get(region.body * 8 + call.kind);
     return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
@@ -798,8 +814,11 @@ export class Team {
   /** Sends a custom reducer's identity value to the workers of a region. */
   #postIdentity(call: Call, r: Region): void {
     const red = call.reducer;
+    this.#identityMsg = undefined;
     if (red === undefined || red.id !== REDUCER_CUSTOM || r.identity !== 0) return;
     const msg: ToWorker = { t: 'identity', region: r.id, value: red.identity };
+    // Kept for workers that start while the region runs (#ensureMember sends it to them).
+    this.#identityMsg = msg;
     for (let id = 1; id <= r.maxWorker; id++) this.#members[id]?.port.postMessage(msg);
   }
 
@@ -855,6 +874,7 @@ export class Team {
     this.#members[id] = member;
     for (const def of this.#definitions) port1.postMessage(def);
     for (const [version, value] of this.#payloads) port1.postMessage({ t: 'shared', version, value } satisfies ToWorker);
+    if (this.#identityMsg !== undefined) port1.postMessage(this.#identityMsg);
     worker.on('error', (err) => this.#lost(member, id, workerDied(id, err.message, err)));
     worker.on('exit', (code) => this.#lost(member, id, workerDied(id, `it exited with code ${code}`, undefined)));
     const spent = performance.now() - t0;

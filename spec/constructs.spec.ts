@@ -204,7 +204,7 @@ describe('parallelMap', () => {
   test('bad input', async () => {
     expect(() => team.parallelMapSync('abc' as never, (x) => x)).toThrow('`items` must be an array, got "abc"');
     await expect(team.parallelMap([1], 5 as never)).rejects.toThrow('`fn` must be a function, got 5');
-    expect(() => team.parallelMapSync([1], (x) => x, { schedule: 'dynamic' } as never)).toThrow('unknown option `schedule` in `options` of parallelMap');
+    expect(() => team.parallelMapSync([1], (x) => x, { schedule: 'dynamic' } as never)).toThrow('unknown option `schedule` in `options`; known options: shared, numThreads, if, serialBelowUs, signal, timeout');
   });
 });
 

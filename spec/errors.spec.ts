@@ -223,3 +223,18 @@ describe('body errors', () => {
     expect(Array.from(hits)).toEqual(new Array(10).fill(1));
   });
 });
+
+describe('error details', () => {
+  test("an error's own primitive properties (path, errno, ...) survive the trip from a worker", async () => {
+    const err = await team
+      .parallelFor(0, 10, (i) => {
+        if (i === 7) {
+          const e = new Error('ENOENT: no such file') as Error & { path: string; errno: number; code: string; syscall: string };
+          Object.assign(e, { path: '/nope', errno: -2, code: 'ENOENT', syscall: 'open' });
+          throw e;
+        }
+      }, NO_FALLBACK)
+      .then(() => undefined, (e: unknown) => e as Error & Record<string, unknown>);
+    expect(err).toMatchObject({ message: 'ENOENT: no such file', path: '/nope', errno: -2, code: 'ENOENT', syscall: 'open', index: 7 });
+  });
+});

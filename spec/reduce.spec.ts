@@ -152,3 +152,15 @@ describe('custom reducers', () => {
     expect(total).toBe((4000 * 3999) / 2);
   });
 });
+
+describe('custom identities on a cold team', () => {
+  test('workers that start during the region get the identity value too', async () => {
+    // No start(): the workers come up while the first regions run.
+    const async = new Team({ numThreads: 2 });
+    expect(await async.parallelReduce(0, 1_000_000, (a: number, i) => a + i, { identity: 0, combine: (a, b) => a + b }, { serialBelowUs: 0 })).toBe(499999500000);
+    await async.close();
+    const sync = new Team({ numThreads: 3 });
+    expect(sync.parallelReduceSync(0, 3_000_000, (a: number, i) => a + (i & 1), { identity: 0, combine: (a, b) => a + b }, { serialBelowUs: 0 })).toBe(1_500_000);
+    await sync.close();
+  });
+});

@@ -121,6 +121,23 @@ describe('asynchronous calls', () => {
     await team.close();
   });
 
+  test('async calls with if: false or one thread still leave the event loop free', async () => {
+    const team = new Team({ numThreads: 2 });
+    for (const opts of [{ if: false }, { numThreads: 1 }]) {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const got = await team.parallelReduceRange(0, 2, (a: number, lo, hi) => {
+        const until = Date.now() + 40;
+        while (Date.now() < until);
+        return a + (hi - lo);
+      }, 'sum', { ...opts, chunk: 1, serialBelowUs: 0 } as never);
+      clearInterval(timer);
+      expect(got).toBe(2);
+      expect(ticks).toBeGreaterThan(5);
+    }
+    await team.close();
+  });
+
   test('a sync call while an async loop holds the team runs serially, with the right result', async () => {
     const team = new Team({ numThreads: 2 });
     const slow = team.parallelForRange(0, 2, () => {

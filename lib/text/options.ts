@@ -3,6 +3,7 @@
  * Messages follow the core's (lib/options.ts): they name the option and the value, with a
  * TypeError for a wrong type and a RangeError for a value out of range.
  */
+import { checkKeys } from '../options.js';
 import { badOption, notPositiveInteger, unknownName } from '../errors.js';
 import { getDefaultTeam } from '../index.js';
 import { checkThreads } from '../options.js';
@@ -51,17 +52,8 @@ export interface TextSettings {
   readonly shared: unknown;
 }
 
-const LOAD_KEYS = ['numThreads', 'blockSize', 'keepCR', 'team'];
-const REDUCE_KEYS = [...LOAD_KEYS, 'encoding', 'shared'];
-
-function checkKeys(options: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw badOption('options', options, 'an object');
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) throw new TypeError(`unknown option \`${key}\` in \`options\`; known options: ${keys.join(', ')}`);
-  }
-  return options as Record<string, unknown>;
-}
+const LOAD_KEYS = new Set(['numThreads', 'blockSize', 'keepCR', 'team']);
+const REDUCE_KEYS = new Set([...LOAD_KEYS, 'encoding', 'shared']);
 
 function checkBlockSize(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger('blockSize', value);
@@ -71,7 +63,7 @@ function checkBlockSize(value: unknown): number {
 
 /** Validates the options of loadText (`forReduce` false) or reduceLines (true). */
 export function textSettings(options: unknown, forReduce: boolean): TextSettings {
-  const o = checkKeys(options, forReduce ? REDUCE_KEYS : LOAD_KEYS);
+  const o = checkKeys('options', options, forReduce ? REDUCE_KEYS : LOAD_KEYS);
   if (o.team !== undefined && !(o.team instanceof Team)) throw badOption('team', o.team, 'a parafor Team');
   if (o.numThreads !== undefined) checkThreads('numThreads', o.numThreads);
   const blockSize = o.blockSize === undefined ? DEFAULT_BLOCK_SIZE : checkBlockSize(o.blockSize);
