@@ -102,6 +102,19 @@ export const MAX_THREADS = 512;
 export const CTRL_HOLD = (F64_PARTIALS + MAX_THREADS) * 2;
 export const HOLD_CLAIMING = -1;
 
+/** Worker `id`'s hold word. */
+export function holdWord(id: number): number {
+  return CTRL_HOLD + id * LINE;
+}
+
+/** 1 once worker `id` has died (written by the supervisor; reset by the caller before it starts a replacement). */
+export function deadWord(id: number): number {
+  return CTRL_HOLD + id * LINE + 1;
+}
+
+/** Workers that have died, ever. The supervisor adds 1 (after marking the dead word) and notifies CTRL_DONE. */
+export const CTRL_DEATHS = CTRL_HOLD + (MAX_THREADS + 1) * LINE;
+
 /** Bytes of the control buffer. */
 export const CONTROL_BYTES = (CTRL_HOLD + (MAX_THREADS + 2) * LINE) * 4;
 

@@ -26,6 +26,27 @@ export type FromWorker =
 /** How many `shared` versions a worker keeps; the caller re-sends older ones. */
 export const SHARED_CACHE = 64;
 
+/** Caller -> supervisor: start worker `id` on `port`. */
+export interface ToSupervisor {
+  readonly id: number;
+  readonly port: MessagePort;
+}
+
+/** Supervisor -> caller, on the notices port: how worker `id` died. */
+export interface DeathNotice {
+  readonly id: number;
+  readonly how: string;
+}
+
+/** What the supervisor receives in workerData. */
+export interface SupervisorInit {
+  readonly control: SharedArrayBuffer;
+  readonly workerUrl: string;
+  readonly execArgv: string[];
+  readonly resourceLimits: import('node:worker_threads').ResourceLimits;
+  readonly notices: MessagePort;
+}
+
 /** What a worker receives in workerData. */
 export interface WorkerInit {
   readonly control: SharedArrayBuffer;

@@ -31,8 +31,10 @@ import {
   N_LOCKS,
   LINE,
   CTRL_DONE_TARGET,
-  CTRL_HOLD,
+  CTRL_DEATHS,
   HOLD_CLAIMING,
+  deadWord,
+  holdWord,
   SCHED_DYNAMIC,
   SCHED_GUIDED,
   SCHED_STATIC,
@@ -50,16 +52,16 @@ import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
 import { waitUntilEquals } from './wait.js';
-import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './protocol.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
 type AnyFn = (...args: never[]) => unknown;
 
 interface Member {
-  readonly worker: Worker;
   /** The caller's end of the worker's MessagePort. */
   readonly port: MessagePort;
   exited: boolean;
@@ -116,6 +118,15 @@ export class Team {
   /** An error that broke the current region (a worker died); the region's join gives up on it. */
   #failure: Error | undefined;
   #spawning = false;
+  #supervisor: Worker | undefined;
+  /** The supervisor's death notices (read with receiveMessageOnPort). */
+  #notices: MessagePort | undefined;
+  /** CTRL_DEATHS as last reaped. */
+  #deathsSeen = 0;
+  /** Ports of replaced workers, read once more by the next join, then closed. */
+  #retired: MessagePort[] = [];
+  /** A region is published and not yet joined (sync or async). */
+  #inFlight = false;
   /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
   #cancelReason: unknown;
 
@@ -347,6 +358,7 @@ export class Team {
           'asynchronous loop holds the team: await the asynchronous loop first',
       );
     }
+    this.#reap();
     if (this.#failure !== undefined) this.#recover();
     return this.#runSync(call, region, run);
   }
@@ -388,12 +400,14 @@ export class Team {
       region.schedule = SCHED_STATIC;
       region.chunk = 0;
     }
+    this.#reap();
     if (this.#failure) this.#recover();
     if (call.kind === KIND_REGION) await this.start(true, region.p);
     else this.#ensureAsyncMembers(region.p);
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     this.#postIdentity(call, region);
     this.#asyncInFlight = true;
+    this.#inFlight = true;
     this.#cancelReason = undefined;
     const t0 = performance.now();
     const { signal, timeout } = call.settings;
@@ -411,6 +425,7 @@ export class Team {
       await this.#joinAsync(region.doneTarget);
     } finally {
       this.#asyncInFlight = false;
+      this.#inFlight = false;
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -440,6 +455,7 @@ export class Team {
     this.#cancelReason = undefined;
     this.#postIdentity(call, region);
     this.#publish(region);
+    this.#inFlight = true;
     const errors = new Map<number, ErrorRecord>();
     const partials: unknown[] = [];
     const scratch = this.#scratch;
@@ -464,9 +480,14 @@ export class Team {
       if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
     }
     if (this.#failure === undefined) {
-      if (timeout === undefined) waitUntilEquals(i32, CTRL_DONE, region.doneTarget, region.spinUs);
-      else this.#joinSyncBefore(region, deadline, timeout);
+      if (timeout === undefined) {
+        while (!waitUntilEquals(i32, CTRL_DONE, region.doneTarget, region.spinUs, CTRL_DEATHS, this.#deathsSeen)) {
+          this.#reap();
+          if (this.#failure !== undefined) break;
+        }
+      } else this.#joinSyncBefore(region, deadline, timeout);
     }
+    this.#inFlight = false;
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#recover();
@@ -691,6 +712,8 @@ export class Team {
         this.#failure = timeoutError(timeout, true);
         return;
       }
+      this.#reap();
+      if (this.#failure !== undefined) return;
       Atomics.wait(i32, CTRL_DONE, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
     }
   }
@@ -708,6 +731,7 @@ export class Team {
           this.#failure = undefined;
           return;
         }
+        this.#reap();
         if (this.#failure !== undefined) {
           const failure = this.#failure;
           this.#recover();
@@ -727,9 +751,9 @@ export class Team {
     const failed = Atomics.load(c.i32, CTRL_ERROR);
     const custom = call.reducer !== undefined && call.reducer.id === REDUCER_CUSTOM;
     if (failed !== 0 || custom) {
-      for (const m of this.#members) {
-        if (m === undefined) continue;
-        for (let got = receiveMessageOnPort(m.port); got !== undefined; got = receiveMessageOnPort(m.port)) {
+      const ports = this.#members.filter((m): m is Member => m !== undefined).map((m) => m.port);
+      for (const port of [...ports, ...this.#retired]) {
+        for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
           const msg = got.message as FromWorker;
           if (msg.region !== r.id) continue;
           if (msg.t === 'error') errors.set(msg.error.threadId, msg.error);
@@ -737,6 +761,8 @@ export class Team {
         }
       }
     }
+    for (const port of this.#retired) port.close();
+    this.#retired = [];
     if (failed === CANCELLED) throw this.#cancelReason;
     if (failed !== 0) {
       const first = errors.get(failed - 1) ?? errors.values().next().value;
@@ -864,23 +890,78 @@ export class Team {
   #ensureMember(id: number): boolean {
     const m = this.#members[id];
     if (m !== undefined && !m.exited) return false;
+    // A dead worker's port may still hold messages of the region in flight: read at the join.
+    if (m !== undefined) this.#retired.push(m.port);
     const t0 = performance.now();
+    const supervisor = this.#supervisorNow();
+    const i32 = this.#control.i32;
+    Atomics.store(i32, deadWord(id), 0);
+    Atomics.store(i32, holdWord(id), 0);
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { control: this.#control.i32.buffer as SharedArrayBuffer, id, port: port2 };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv(), resourceLimits: this.#settings.resourceLimits ?? {} });
-    worker.unref();
     port1.unref();
-    const member: Member = { worker, port: port1, exited: false };
-    this.#members[id] = member;
+    this.#members[id] = { port: port1, exited: false };
     for (const def of this.#definitions) port1.postMessage(def);
     for (const [version, value] of this.#payloads) port1.postMessage({ t: 'shared', version, value } satisfies ToWorker);
     if (this.#identityMsg !== undefined) port1.postMessage(this.#identityMsg);
-    worker.on('error', (err) => this.#lost(member, id, workerDied(id, err.message, err)));
-    worker.on('exit', (code) => this.#lost(member, id, workerDied(id, `it exited with code ${code}`, undefined)));
+    supervisor.postMessage({ id, port: port2 } satisfies ToSupervisor, [port2 as never]);
     const spent = performance.now() - t0;
     this.#spawnMs += spent;
     this.#spawnEstimateMs = spent;
     return true;
+  }
+
+  /** The supervisor thread that starts and watches the workers (lib/supervisor.ts), started on first need. */
+  #supervisorNow(): Worker {
+    if (this.#supervisor !== undefined) return this.#supervisor;
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    const init: SupervisorInit = {
+      control: this.#control.i32.buffer as SharedArrayBuffer,
+      workerUrl: WORKER_URL.href,
+      execArgv: workerExecArgv(),
+      resourceLimits: this.#settings.resourceLimits ?? {},
+      notices: port2,
+    };
+    const supervisor = new Worker(SUPERVISOR_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv() });
+    supervisor.unref();
+    supervisor.on('error', (err) => {
+      // Never expected: without its supervisor the team cannot start or watch workers.
+      this.#failure ??= workerDied(0, `the supervisor failed: ${err.message}`, err);
+      Atomics.notify(this.#control.i32, CTRL_DONE);
+    });
+    this.#supervisor = supervisor;
+    this.#notices = port1;
+    return supervisor;
+  }
+
+  /**
+   * Takes note of workers that died (the supervisor marked them and counted them in
+   * CTRL_DEATHS). A region in flight fails if one of them held a slot of it: its hold word
+   * names the region, or it died while claiming. A body's process.exit() gives its slot up
+   * first (worker.ts), so such a region completes with that error instead. design.md#faults.
+   */
+  #reap(): void {
+    const i32 = this.#control.i32;
+    const deaths = Atomics.load(i32, CTRL_DEATHS);
+    if (deaths === this.#deathsSeen) return;
+    this.#deathsSeen = deaths;
+    const notes = new Map<number, string>();
+    if (this.#notices !== undefined) {
+      for (let got = receiveMessageOnPort(this.#notices); got !== undefined; got = receiveMessageOnPort(this.#notices)) {
+        const notice = got.message as DeathNotice;
+        notes.set(notice.id, notice.how);
+      }
+    }
+    for (let id = 1; id < this.#members.length; id++) {
+      const member = this.#members[id];
+      if (member === undefined || member.exited || Atomics.load(i32, deadWord(id)) === 0) continue;
+      // Its port stays open: its last messages (a process.exit() error) are read at the join.
+      member.exited = true;
+      const hold = Atomics.load(i32, holdWord(id));
+      if (this.#inFlight && (hold === this.#regionId || hold === HOLD_CLAIMING)) {
+        this.#failure ??= workerDied(id, notes.get(id) ?? 'it exited', undefined);
+      }
+    }
   }
 
   /**
@@ -926,32 +1007,9 @@ export class Team {
     }
   }
 
-  /** Workers for an asynchronous call (ids 1..p): the first now, the rest one per event-loop turn. */
+  /** Workers for an asynchronous call (ids 1..p), all now: the supervisor starts them, off this thread. */
   #ensureAsyncMembers(p: number): void {
-    let id = 1;
-    while (id <= p && this.#members[id] !== undefined && !this.#members[id]!.exited) id++;
-    if (id > p) return;
-    this.#ensureMember(id);
-    const next = (k: number): void => {
-      if (k > p || this.#closed) return;
-      this.#ensureMember(k);
-      setImmediate(next, k + 1);
-    };
-    setImmediate(next, id + 1);
-  }
-
-  /** A worker died or threw outside a body. A region in flight fails; the team restarts. */
-  #lost(member: Member, id: number, err: Error): void {
-    if (member.exited) return;
-    member.exited = true;
-    if (this.#closed) return;
-    // The worker is replaced when a call next needs it. The region in flight fails only if a
-    // slot died with the worker (its hold word names the region, or it died while claiming);
-    // a body's process.exit() gives its slot up first (worker.ts). design.md#faults.
-    const hold = Atomics.load(this.#control.i32, CTRL_HOLD + id * LINE);
-    if (!this.#asyncInFlight || (hold !== this.#regionId && hold !== HOLD_CLAIMING)) return;
-    this.#failure ??= err;
-    Atomics.notify(this.#control.i32, CTRL_DONE);
+    for (let id = 1; id <= p; id++) this.#ensureMember(id);
   }
 
   /**
@@ -965,15 +1023,20 @@ export class Team {
     Atomics.store(old.i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(old.i32, CTRL_EPOCH, 1);
     Atomics.notify(old.i32, CTRL_EPOCH);
+    // Ending the supervisor ends the workers it started.
+    void this.#supervisor?.terminate();
+    this.#supervisor = undefined;
+    this.#notices?.close();
+    this.#notices = undefined;
     for (const m of this.#members) {
       if (m === undefined) continue;
       m.exited = true;
-      void m.worker.terminate();
       m.port.close();
     }
     this.#members = [];
     this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
     this.#doneTotal = 0;
+    this.#deathsSeen = 0;
   }
 
   async #shutdown(): Promise<void> {
@@ -983,13 +1046,14 @@ export class Team {
     Atomics.notify(i32, CTRL_EPOCH);
     const members = this.#members.filter((m): m is Member => m !== undefined);
     this.#members = [];
-    await Promise.all(
-      members.map(async (m) => {
-        m.exited = true;
-        await m.worker.terminate();
-        m.port.close();
-      }),
-    );
+    const supervisor = this.#supervisor;
+    this.#supervisor = undefined;
+    if (supervisor !== undefined) await supervisor.terminate();
+    this.#notices?.close();
+    for (const m of members) {
+      m.exited = true;
+      m.port.close();
+    }
   }
 }
 

@@ -42,17 +42,20 @@ export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number): voi
 
 /**
  * The caller's wait for `i32[index]` to reach `target` (the join countdown). Whoever makes
- * it reach the target notifies; intermediate changes may wake us early, so loop.
+ * it reach the target notifies; intermediate changes may wake us early, so loop. Returns
+ * false instead when `i32[watch]` moves away from `watchValue` (a worker died: whoever
+ * counts the death notifies `index` too).
  */
-export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number): void {
+export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number, watch: number, watchValue: number): boolean {
   let v = Atomics.load(i32, index);
-  if (v === target) return;
+  if (v === target) return true;
   // The clock is read only once the first 1024 polls (~5 us) have not been enough.
   let deadline = Infinity;
   for (let polls = 1; spinUs > 0; polls++) {
     v = Atomics.load(i32, index);
-    if (v === target) return;
+    if (v === target) return true;
     if ((polls & 1023) === 0) {
+      if (Atomics.load(i32, watch) !== watchValue) return false;
       const now = performance.now();
       if (deadline === Infinity) deadline = now + spinUs / 1000;
       else if (now > deadline) break;
@@ -60,7 +63,8 @@ export function waitUntilEquals(i32: Int32Array, index: number, target: number, 
   }
   for (;;) {
     v = Atomics.load(i32, index);
-    if (v === target) return;
+    if (v === target) return true;
+    if (Atomics.load(i32, watch) !== watchValue) return false;
     Atomics.wait(i32, index, v);
   }
 }

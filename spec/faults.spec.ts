@@ -151,4 +151,17 @@ describe('workers that die', () => {
     await usable(team);
     await team.close();
   });
+
+  test('the same in a synchronous call: the supervisor wakes the blocked caller', async () => {
+    const team = new Team({ numThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 8 } });
+    await team.start();
+    const hog = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'hogOnWorker');
+    const t0 = Date.now();
+    expect(() => team.parallelForRangeSync(0, 2, hog, { chunk: 1, ...NO_FALLBACK })).toThrow(
+      /^parafor worker \d died while a loop was running: .*memory/,
+    );
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    await usable(team);
+    await team.close();
+  });
 });
