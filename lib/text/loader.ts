@@ -44,9 +44,7 @@ async function withParts<T>(path: string, o: TextSettings, use: (file: OpenFile,
     if (file.size > maxBytes) throw tooLarge(path, file.size, maxBytes);
     // Every worker of the team serving before the first region. Slots are claimed, not
     // assigned: on a cold team the first worker up would claim every part in turn and read
-    // the file alone. It also keeps clear of a core bug: a worker started while an
-    // asynchronous reduction is running never gets a custom reducer's identity value
-    // (docs/text.md#known-problems).
+    // the file alone.
     await o.team.start(true);
     const cuts = lineCuts(file.size, o.numThreads, fileWindow(file));
     const result = await use(file, cuts);
