@@ -73,7 +73,7 @@ const SPAWN_ESTIMATE_MS = 5;
  * worker's start-up cost in loop work itself, so that a first call stays within 1.2x of
  * the serial loop (docs/design.md#cold-start).
  */
-const SPAWN_WORK_FACTOR = 5;
+const SPAWN_WORK_FACTOR = 8;
 /** How long a region waits for its workers to start. */
 const START_LIMIT_MS = 60_000;
 
