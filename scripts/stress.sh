@@ -8,6 +8,7 @@ set -u
 runs=${1:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+chmod 755 "$work"
 out=${STRESS_OUT:-$work/results}
 mkdir -p "$out"
 cp -r "$root/package.json" "$root/README.md" "$root/docs" "$root/dist" "$root/build" "$root/node_modules" "$work/"

@@ -2,6 +2,8 @@
 // threads, options, and every bad input, with the team checked usable after each failure.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Team, loadText, reduceLines, sharedArray, type LineEncoding } from 'parafor';
 import { readExactly } from '#internal/text/file.js';
 import { ignoresLine } from '#internal/text/kernels.js';
@@ -300,13 +302,20 @@ describe('bad input: a clear error naming the path, nothing hangs, the team stay
       await expect(loadText(file, { team })).rejects.toThrow(message);
       await expect(reduceLines(file, count, 'sum', { team })).rejects.toThrow(message);
     } else {
-      // root reads anything: the check runs in a child process as the unprivileged user "nobody".
+      // root reads anything: the check runs in a child process as the unprivileged user "nobody",
+      // from a world-readable copy of the package (the checkout may sit where nobody cannot look).
       fs.chmodSync(tmp.dir, 0o755);
+      const pkg = fs.mkdtempSync(path.join(os.tmpdir(), 'parafor-pkg-'));
+      fs.chmodSync(pkg, 0o755);
+      fs.cpSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+      fs.cpSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+      fs.cpSync(path.join(ROOT, 'node_modules', 'typed-array-utils'), path.join(pkg, 'node_modules', 'typed-array-utils'), { recursive: true });
       const code = `import { loadText, reduceLines } from 'parafor';
         for (const f of [() => loadText(${JSON.stringify(file)}), () => reduceLines(${JSON.stringify(file)}, (n) => n + 1, 'sum')]) {
           try { await f(); console.log('read it'); } catch (e) { console.log(e.message); }
         }`;
-      const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, uid: 65534, gid: 65534, encoding: 'utf8', timeout: 20_000 });
+      const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: pkg, uid: 65534, gid: 65534, encoding: 'utf8', timeout: 20_000 });
+      fs.rmSync(pkg, { recursive: true, force: true });
       expect(res.stderr).toBe('');
       expect(res.stdout).toBe(`${message}\n${message}\n`);
     }
