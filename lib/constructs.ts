@@ -3,7 +3,7 @@
  * (shipped like any body) whose per-thread partials are arrays, concatenated in thread order.
  */
 import { bodySource } from './body.js';
-import { badOption, show } from './errors.js';
+import { badOption } from './errors.js';
 import { checkKeys } from './options.js';
 import type { LoopContext } from './context.js';
 import type { CustomReducer } from './reducers.js';
@@ -23,9 +23,6 @@ export const CONCAT: CustomReducer<unknown[]> = {
     return a;
   },
 };
-
-/** [index, value] pairs, concatenated. */
-export const PAIRS = CONCAT as CustomReducer<unknown[]>;
 
 /** Generated folds, by the sources they embed: the same call reuses the same body (and its cost estimate). */
 const generated = new Map<string, RangeFold<unknown[], unknown>>();
@@ -75,10 +72,6 @@ export function sectionsCall(
     `sections\n${sources.join('\n\0\n')}`,
     `(acc, lo, hi, s, ctx) => {\n  const fns = [\n${list}];\n  for (let i = lo; i < hi; i++) acc.push([i, fns[i](s, ctx)]);\n  return acc;\n}`,
   );
-  const numThreads = options?.numThreads;
-  if (numThreads !== undefined && (typeof numThreads !== 'number' || numThreads < 1)) {
-    throw new RangeError(`\`numThreads\` must be a positive integer, got ${show(numThreads)}`);
-  }
   return {
     start: 0,
     end: functions.length,

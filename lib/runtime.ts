@@ -114,7 +114,7 @@ export function readRegion(c: Control): Region {
 }
 
 /** A bound read from the Float64Array as a small integer when it is one (see runChunk). */
-export function smallInt(x: number): number {
+function smallInt(x: number): number {
   return (x | 0) === x ? x | 0 : x;
 }
 

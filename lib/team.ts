@@ -44,7 +44,7 @@ import {
 import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, type Runner } from './body.js';
 import { notFunction, rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
 import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
-import { CONCAT, PAIRS, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
+import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, releaseBarrier, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
@@ -134,7 +134,6 @@ export class Team {
   #lastId = 0;
   readonly #definitions: ToWorker[] = [];
   readonly #bodies = new Map<number, AnyFn>();
-  readonly #modules = new Map<number, Promise<void>>();
   readonly #runners = new Map<number, Runner>();
 
   readonly #sharedByObject = new WeakMap<object, { version: number; snapshot: Snapshot }>();
@@ -249,13 +248,13 @@ export class Team {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.parallelReduceRange(call.start, call.end, call.body, PAIRS, call.options).then((pairs) => placePairs(pairs, functions.length) as unknown as R);
+    return this.parallelReduceRange(call.start, call.end, call.body, CONCAT, call.options).then((pairs) => placePairs(pairs, functions.length) as unknown as R);
   }
 
   /** Synchronous sections. */
   sectionsSync<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): R {
     const call = sectionsCall(functions, options as LoopOptionsOf<unknown> | undefined);
-    return placePairs(this.parallelReduceRangeSync(call.start, call.end, call.body, PAIRS, call.options), functions.length) as unknown as R;
+    return placePairs(this.parallelReduceRangeSync(call.start, call.end, call.body, CONCAT, call.options), functions.length) as unknown as R;
   }
 
   /**
@@ -813,14 +812,13 @@ export class Team {
   }
 
   #loadModule(id: number, source: ModuleBody): void {
-    const load = import(source.url).then(
+    void import(source.url).then(
       (mod: Record<string, unknown>) => {
         const fn = mod[source.name];
         if (typeof fn === 'function') this.#bodies.set(id, fn as AnyFn);
       },
       () => undefined, // the workers report the failure, with the module's own error
     );
-    this.#modules.set(id, load);
   }
 
   /** The calling thread's runner, or undefined while a module body is still loading here. */

@@ -180,6 +180,8 @@ describe('sections', () => {
   test('a failing section rejects with its error', async () => {
     await expect(team.sections([() => 1, () => { throw new TypeError('section 2'); }])).rejects.toThrow(new TypeError('section 2'));
     expect(() => team.sectionsSync([1 as never])).toThrow('`functions[0]` must be a function, got 1');
+    expect(() => team.sectionsSync([() => 1], { numThreads: 0 })).toThrow('`numThreads` must be a positive integer, got 0');
+    expect(() => team.sectionsSync([() => 1], { numThreads: 2.5 })).toThrow('`numThreads` must be a positive integer, got 2.5');
   });
 });
 
