@@ -33,7 +33,7 @@ import {
   SCHED_STATIC,
   type Control,
 } from './control.js';
-import { guidedUnits, staticBlock } from './schedule.js';
+import { guidedUnits, staticStart } from './schedule.js';
 import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
@@ -179,25 +179,43 @@ export function perIndex(kind: number): boolean {
 /** Per-index static blocks run in pieces of this many iterations, checking for an early stop between them. */
 export const PIECE = 1024;
 
-/** Scratch a thread keeps across slots: the failing index, and iterations run (for cost estimates). */
+/**
+ * Scratch a thread keeps across slots, so that running a slot allocates nothing: the failing
+ * index, iterations run (for cost estimates), the chunk in flight, the outcome's error, and
+ * the loop contexts of the last (control block, thread count) it ran with.
+ */
 export interface SlotScratch extends Fault {
   iterations: number;
   /** The chunk in flight, for error reports. */
   lo: number;
   hi: number;
+  /** The error the last runSlot() caught, undefined when its slot succeeded. */
+  error: ErrorRecord | undefined;
+  /** Loop contexts by slot for `ctxSync` and `ctxP` (they are immutable, so they are reused). */
+  ctxSync: Int32Array | undefined;
+  ctxP: number;
+  ctxs: LoopContext[];
 }
 
-/** The outcome of a slot: its accumulator, or the error it raised. */
-export interface SlotOutcome {
-  acc: unknown;
-  error: ErrorRecord | undefined;
+export function newScratch(): SlotScratch {
+  return { index: 0, iterations: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxP: 0, ctxs: [] };
+}
+
+function loopContext(scratch: SlotScratch, slot: number, p: number, sync: Int32Array): LoopContext {
+  if (scratch.ctxSync !== sync || scratch.ctxP !== p) {
+    scratch.ctxSync = sync;
+    scratch.ctxP = p;
+    scratch.ctxs = [];
+  }
+  return (scratch.ctxs[slot] ??= new LoopContext(slot, p, sync));
 }
 
 /**
- * Runs slot `slot` of region `r`. `sync` is the control block's Int32 view (the work
- * counter and the early-stop flag live there). `between`, when given, is called between
- * chunks (the caller's cold-start hook that starts workers while it works). A body error
- * becomes the outcome's `error` (and sets CTRL_ERROR); it is not thrown.
+ * Runs slot `slot` of region `r` and returns its accumulator. `sync` is the control block's
+ * Int32 view (the work counter and the early-stop flag live there). `between`, when given,
+ * is called between chunks (the caller's cold-start hook that starts workers while it
+ * works). A body error is not thrown: it goes to `scratch.error` (undefined on success) and
+ * sets CTRL_ERROR.
  */
 export function runSlot(
   r: Region,
@@ -208,15 +226,16 @@ export function runSlot(
   sync: Int32Array,
   scratch: SlotScratch,
   between?: () => void,
-): SlotOutcome {
+): unknown {
   scratch.lo = r.start;
   scratch.hi = r.start;
+  scratch.error = undefined;
   try {
-    return { acc: runChunks(r, slot, runner, shared, acc, sync, scratch, between), error: undefined };
+    return runChunks(r, slot, runner, shared, acc, sync, scratch, between);
   } catch (thrown) {
-    const error = recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: slot });
+    scratch.error = recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: slot });
     failSlot(sync, slot);
-    return { acc: undefined, error };
+    return undefined;
   }
 }
 
@@ -236,14 +255,14 @@ function runChunks(
   scratch: SlotScratch,
   between: (() => void) | undefined,
 ): unknown {
-  const ctx =
-    r.kind === KIND_REGION ? new RegionContext(slot, r.p, sync, r.spinUs * 200) : new LoopContext(slot, r.p, sync);
+  const ctx = r.kind === KIND_REGION ? new RegionContext(slot, r.p, sync, r.spinUs * 200) : loopContext(scratch, slot, r.p, sync);
   const start = r.start;
   const n = r.end - start;
   // Loops within int32 pass their chunk bounds as int32 (runChunk).
   const int32 = start >= -0x80000000 && r.end <= 0x7fffffff;
   if (r.schedule === SCHED_STATIC && r.chunk === 0) {
-    const [first, last] = staticBlock(n, r.p, slot);
+    const first = staticStart(n, r.p, slot);
+    const last = staticStart(n, r.p, slot + 1);
     const step = perIndex(r.kind) ? PIECE : n;
     for (let a = first; a < last; a += step) {
       if (Atomics.load(sync, CTRL_ERROR) !== 0) break;

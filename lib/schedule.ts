@@ -13,10 +13,15 @@ export const SCHEDULES: readonly Schedule[] = ['static', 'dynamic', 'guided', 'a
  * extra iteration. Returns the offsets [lo, hi); lo === hi when the slot has no work.
  */
 export function staticBlock(n: number, p: number, slot: number): [number, number] {
-  const base = Math.floor(n / p);
-  const extra = n % p;
-  const lo = slot * base + Math.min(slot, extra);
-  return [lo, lo + base + (slot < extra ? 1 : 0)];
+  return [staticStart(n, p, slot), staticStart(n, p, slot + 1)];
+}
+
+/**
+ * Where slot `slot`'s static block starts (offset); slot `slot + 1`'s start is its end, and
+ * slot `p`'s start is `n`. The hot paths use this pair instead of allocating a tuple.
+ */
+export function staticStart(n: number, p: number, slot: number): number {
+  return slot * Math.floor(n / p) + Math.min(slot, n % p);
 }
 
 /**

@@ -46,7 +46,7 @@ import { notFunction, rebuildError, recordError, teamClosed, timeoutError, worke
 import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, releaseBarrier, runSlot, writeRegion, type Region, type SlotScratch } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, newScratch, releaseBarrier, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
@@ -59,6 +59,7 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
 type AnyFn = (...args: never[]) => unknown;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Member {
   /** The caller's end of the worker's MessagePort. */
@@ -135,10 +136,16 @@ export class Team {
   readonly #definitions: ToWorker[] = [];
   readonly #bodies = new Map<number, AnyFn>();
   readonly #runners = new Map<number, Runner>();
+  /** The runner last used, by key: a loop called again needs no Map lookup. */
+  #lastRunnerKey = -1;
+  #lastRunner: Runner | undefined;
 
   readonly #sharedByObject = new WeakMap<object, { version: number; snapshot: Snapshot }>();
   #sharedPrimitive: { version: number; value: unknown } | undefined;
   #lastPayload: { version: number; snapshot: Snapshot } | undefined;
+  /** The object `shared` last matched, and its entry in #sharedByObject. */
+  #lastSharedObject: object | undefined;
+  #lastSharedEntry: { version: number; snapshot: Snapshot } | undefined;
   /** The identity message of the region in flight, for workers that start during it. */
   #identityMsg: ToWorker | undefined;
   readonly #payloads = new Map<number, unknown>();
@@ -151,9 +158,32 @@ export class Team {
   #calls = 0;
   #spawnMs = 0;
   #spawnEstimateMs = SPAWN_ESTIMATE_MS;
-  readonly #scratch: SlotScratch = { index: 0, iterations: 0, lo: 0, hi: 0 };
+  /** The calling thread's slot scratch for parallel runs, and another for serial ones (runtime.ts). */
+  readonly #scratch = newScratch();
+  readonly #serialScratch = newScratch();
   /** Counters for serial runs, so that they never touch the shared control block. */
   readonly #serialSync = new Int32Array(CONTROL_BYTES / 4);
+  /**
+   * The region descriptor of serial runs, reused: they never overlap (a call made from a
+   * body runs nested, without it). Static schedule, fields set per run.
+   */
+  readonly #serialRegion: Mutable<Region> = {
+    id: 0,
+    doneTarget: 0,
+    kind: 0,
+    body: 0,
+    shared: 0,
+    schedule: SCHED_STATIC,
+    p: 1,
+    maxWorker: 0,
+    chunk: 0,
+    unit: 1,
+    spinUs: 0,
+    reducer: 0,
+    identity: 0,
+    start: 0,
+    end: 0,
+  };
 
   constructor(options?: TeamOptions) {
     this.#settings = teamSettings(options);
@@ -346,10 +376,12 @@ export class Team {
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     const bodyId = call.body;
+    // Validates `shared` whether or not the call runs serially: a call that works on one
+    // thread works on many.
     const sharedVersion = this.#sharedVersionOf(call.shared);
-    const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
     const run = this.#mainRunner(bodyId, call.kind);
-    if (run !== undefined && this.#serial(call, region)) return this.#runSerial(call, region, run);
+    if (run !== undefined && this.#serial(call)) return this.#runSerial(call, run);
+    const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
     if (this.#asyncInFlight) {
       throw new Error(
         'a synchronous call with a module body that is still loading on this thread cannot run while an ' +
@@ -387,11 +419,11 @@ export class Team {
   async #runAsync(call: Call): Promise<unknown> {
     const bodyId = call.body;
     const sharedVersion = this.#sharedVersionOf(call.shared);
-    const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
     const run = this.#mainRunner(bodyId, call.kind);
     // Only a loop too small to notice runs on the calling thread: `if: false` and one-thread
     // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
-    if (run !== undefined && this.#tiny(call, region)) return this.#runSerial(call, region, run);
+    if (run !== undefined && this.#tiny(call)) return this.#runSerial(call, run);
+    const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
     if (!call.settings.parallel || region.p === 1) {
       if (call.reducer === undefined) region.p = 1;
       region.maxWorker = 1;
@@ -429,7 +461,7 @@ export class Team {
     }
     // Whole-region wall time times the threads bounds the per-iteration cost from above.
     this.#learn(bodyId, call.kind, ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
-    return this.#collect(call, region, new Map(), []);
+    return this.#collect(call, region, undefined, []);
   }
 
   #runSync(call: Call, region: Region, run: Runner | undefined): unknown {
@@ -454,7 +486,7 @@ export class Team {
     this.#postIdentity(call, region);
     this.#publish(region);
     this.#inFlight = true;
-    const errors = new Map<number, ErrorRecord>();
+    let errors: Map<number, ErrorRecord> | undefined;
     const partials: unknown[] = [];
     const scratch = this.#scratch;
     scratch.iterations = 0;
@@ -465,7 +497,8 @@ export class Team {
       enterRegion();
       try {
         for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) {
-          this.#runMainSlot(call, region, run, slot, i32, hook, errors, partials);
+          const error = this.#runMainSlot(call, region, run, slot, i32, hook, partials);
+          if (error !== undefined) (errors ??= new Map()).set(slot, error);
           finishSlot(i32, region.doneTarget);
         }
       } finally {
@@ -494,31 +527,24 @@ export class Team {
     return this.#collect(call, region, errors, partials);
   }
 
-  /** One slot on the calling thread; its partial or error goes where the workers' go. */
-  #runMainSlot(
-    call: Call,
-    region: Region,
-    run: Runner,
-    slot: number,
-    sync: Int32Array,
-    hook: (() => void) | undefined,
-    errors: Map<number, ErrorRecord>,
-    partials: unknown[],
-  ): void {
+  /** One slot on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
+  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[]): ErrorRecord | undefined {
+    const scratch = sync === this.#serialSync ? this.#serialScratch : this.#scratch;
     let acc: unknown;
-    let outcome;
+    let error: ErrorRecord | undefined;
     try {
       acc = call.reducer ? this.#identityValue(call.reducer, region) : undefined;
-      outcome = runSlot(region, slot, run, call.shared, acc, sync, this.#scratch, hook);
+      acc = runSlot(region, slot, run, call.shared, acc, sync, scratch, hook);
+      error = scratch.error;
     } catch (thrown) {
-      outcome = { acc, error: recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot }) };
+      error = recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot });
       failSlot(sync, slot);
     }
-    if (outcome.error !== undefined) errors.set(slot, outcome.error);
-    else if (call.reducer !== undefined) {
-      if (call.reducer.id !== REDUCER_CUSTOM && sync === this.#control.i32) this.#control.f64[F64_PARTIALS + slot] = outcome.acc as number;
-      else partials[slot] = outcome.acc;
+    if (error === undefined && call.reducer !== undefined) {
+      if (call.reducer.id !== REDUCER_CUSTOM && sync === this.#control.i32) this.#control.f64[F64_PARTIALS + slot] = acc as number;
+      else partials[slot] = acc;
     }
+    return error;
   }
 
   /**
@@ -527,31 +553,36 @@ export class Team {
    * reductions run the P static blocks in thread order, so their result is the same, bit for
    * bit, as the parallel static run.
    */
-  #runSerial(call: Call, region: Region, run: Runner): unknown {
-    const reduce = call.reducer !== undefined;
+  #runSerial(call: Call, run: Runner): unknown {
     // Static blocks: one for a loop, the P blocks in order for a reduction (same bits).
-    region.schedule = SCHED_STATIC;
-    region.chunk = 0;
-    if (!reduce) region.p = 1;
+    const region = this.#serialRegion;
+    region.kind = call.kind;
+    region.body = call.body;
+    region.p = call.reducer !== undefined ? call.settings.numThreads : 1;
+    region.reducer = call.reducer?.id ?? 0;
+    region.identity = call.identity;
+    region.start = call.start;
+    region.end = call.end;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
-    const errors = new Map<number, ErrorRecord>();
     const partials: unknown[] = [];
-    this.#scratch.iterations = 0;
+    const scratch = this.#serialScratch;
+    scratch.iterations = 0;
     const measure = (this.#calls++ & 7) === 0 || !this.#cost.has(region.body * 8 + call.kind);
     const t0 = measure ? performance.now() : 0;
+    let error: ErrorRecord | undefined;
     enterRegion();
     try {
-      for (let slot = 0; slot < region.p && sync[CTRL_ERROR] === 0; slot++) {
-        this.#runMainSlot(call, region, run, slot, sync, undefined, errors, partials);
+      for (let slot = 0; slot < region.p && error === undefined; slot++) {
+        error = this.#runMainSlot(call, region, run, slot, sync, undefined, partials);
       }
     } finally {
       leaveRegion();
     }
-    if (measure && this.#scratch.iterations > 0) {
-      this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / this.#scratch.iterations, false);
+    if (measure && scratch.iterations > 0) {
+      this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
     }
-    if (errors.size > 0) throw rebuildError(errors.values().next().value!);
+    if (error !== undefined) throw rebuildError(error);
     if (!call.reducer) return undefined;
     return combine(call.reducer, partials, region.p);
   }
@@ -593,17 +624,17 @@ export class Team {
   }
 
   /** Whether to run serially: `if: false`, one thread, or predicted time under the threshold. */
-  #serial(call: Call, region: Region): boolean {
+  #serial(call: Call): boolean {
     const s = call.settings;
-    if (!s.parallel || region.p === 1 || this.#asyncInFlight) return true;
-    return this.#tiny(call, region);
+    if (!s.parallel || s.numThreads === 1 || this.#asyncInFlight) return true;
+    return this.#tiny(call);
   }
 
   /** Whether the loop's predicted serial time is under `serialBelowUs`. */
-  #tiny(call: Call, region: Region): boolean {
+  #tiny(call: Call): boolean {
     const s = call.settings;
     if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
-    const cost = this.#cost.get(region.body * 8 + call.kind);
+    const cost = this.#cost.get(call.body * 8 + call.kind);
     return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
   }
 
@@ -744,10 +775,11 @@ export class Team {
   }
 
   /** Reads a finished region's outcome: the first error, or the combined reduction. */
-  #collect(call: Call, r: Region, errors: Map<number, ErrorRecord>, partials: unknown[]): unknown {
+  #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[]): unknown {
     const c = this.#control;
     const failed = Atomics.load(c.i32, CTRL_ERROR);
     const custom = call.reducer !== undefined && call.reducer.id === REDUCER_CUSTOM;
+    const errors = caught ?? new Map<number, ErrorRecord>();
     if (failed !== 0 || custom) {
       const ports = this.#members.filter((m): m is Member => m !== undefined).map((m) => m.port);
       for (const port of [...ports, ...this.#retired]) {
@@ -824,6 +856,7 @@ export class Team {
   /** The calling thread's runner, or undefined while a module body is still loading here. */
   #mainRunner(bodyId: number, kind: number): Runner | undefined {
     const key = bodyId * 8 + kind;
+    if (key === this.#lastRunnerKey) return this.#lastRunner;
     let r = this.#runners.get(key);
     if (r === undefined) {
       const fn = this.#bodies.get(bodyId);
@@ -831,6 +864,8 @@ export class Team {
       r = makeRunner(kind, fn);
       this.#runners.set(key, r);
     }
+    this.#lastRunnerKey = key;
+    this.#lastRunner = r;
     return r;
   }
 
@@ -854,8 +889,13 @@ export class Team {
     const isObject = typeof value === 'object' && value !== null;
     const fresh = (v: number): boolean => v > this.#sharedVersion - SHARED_CACHE;
     if (isObject) {
-      const prev = this.#sharedByObject.get(value);
-      if (prev && fresh(prev.version) && matchesSnapshot(value, prev.snapshot)) return prev.version;
+      // The same object as last time (a loop called again) needs no WeakMap lookup.
+      const prev = value === this.#lastSharedObject ? this.#lastSharedEntry : this.#sharedByObject.get(value);
+      if (prev && fresh(prev.version) && matchesSnapshot(value, prev.snapshot)) {
+        this.#lastSharedObject = value;
+        this.#lastSharedEntry = prev;
+        return prev.version;
+      }
     }
     const snapshot = snapshotShared(value);
     // A new object with the same leaves as the last payload (`{ shared: { a, b } }` written

@@ -23,7 +23,7 @@ import {
 } from './control.js';
 import { compileSource, makeRunner, type Runner } from './body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, readRegion, runSlot, type Region, type SlotScratch } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, newScratch, readRegion, runSlot, type Region } from './runtime.js';
 import { enterRegion } from './state.js';
 import { waitForEpoch } from './wait.js';
 import { recordError } from './errors.js';
@@ -48,7 +48,7 @@ const bodies = new Map<number, AnyFn>();
 const runners = new Map<number, Runner>();
 const sharedValues = new Map<number, unknown>();
 const identities = new Map<number, unknown>();
-const scratch: SlotScratch = { index: 0, iterations: 0, lo: 0, hi: 0 };
+const scratch = newScratch();
 
 function absorb(msg: ToWorker): void {
   switch (msg.t) {
@@ -103,8 +103,13 @@ async function prepare(bodyId: number): Promise<void> {
   definitions.delete(bodyId);
 }
 
+/** The runner last used, by key: a loop called again needs no Map lookup. */
+let lastRunnerKey = -1;
+let lastRunner: Runner | undefined;
+
 function runner(bodyId: number, kind: number): Runner | undefined {
   const key = bodyId * 8 + kind;
+  if (key === lastRunnerKey) return lastRunner;
   let r = runners.get(key);
   if (r === undefined) {
     const fn = body(bodyId);
@@ -112,11 +117,15 @@ function runner(bodyId: number, kind: number): Runner | undefined {
     r = makeRunner(kind, fn);
     runners.set(key, r);
   }
+  lastRunnerKey = key;
+  lastRunner = r;
   return r;
 }
 
 function sharedValue(version: number): unknown {
   if (version === 0) return undefined;
+  const value = sharedValues.get(version);
+  if (value !== undefined || sharedValues.has(version)) return value;
   pumpUntil(() => sharedValues.has(version), `shared payload ${version}`);
   return sharedValues.get(version);
 }
@@ -132,12 +141,9 @@ function post(msg: FromWorker): void {
   port.postMessage(msg);
 }
 
-/**
- * Runs claimed slot `slot`. Returns false, still holding the slot, when the body is a module
- * that must be imported first.
- */
-/** The slot this worker is running, for the exit hook below. */
-let holding: { slot: number; region: Region } | undefined;
+/** The slot this worker is running and its region (-1: none), for the exit hook below. */
+let holdingSlot = -1;
+let holdingRegion: Region | undefined;
 
 // A body that calls process.exit() ends this thread; before it goes, give up the slot it
 // held with an error, so that the region finishes (and the call rejects) instead of waiting
@@ -145,9 +151,10 @@ let holding: { slot: number; region: Region } | undefined;
 // learns of it from the worker's exit event.
 process.on('exit', (code) => {
   Atomics.sub(i32, CTRL_ONLINE, 1);
-  if (holding === undefined) return;
-  const { slot, region } = holding;
-  holding = undefined;
+  const slot = holdingSlot;
+  const region = holdingRegion;
+  if (slot < 0 || region === undefined) return;
+  holdingSlot = -1;
   const error = recordError(new Error(`a loop body called process.exit(${code}) on worker ${id}; the worker is replaced`), {
     index: scratch.index,
     chunk: [region.start, region.end],
@@ -182,32 +189,37 @@ function region(): Region {
   return current;
 }
 
+/**
+ * Runs claimed slot `slot`. Returns false, still holding the slot, when the body is a module
+ * that must be imported first.
+ */
 function runClaimed(slot: number): boolean {
   const r = region();
-  holding = { slot, region: r };
+  holdingSlot = slot;
+  holdingRegion = r;
   const reduce = r.kind === KIND_REDUCE || r.kind === KIND_REDUCE_RANGE;
-  let run: Runner | undefined;
-  let outcome;
+  let acc: unknown;
+  let error;
   try {
-    run = runner(r.body, r.kind);
+    const run = runner(r.body, r.kind);
     if (run === undefined) {
-      holding = undefined;
+      holdingSlot = -1;
       return false;
     }
-    const acc = reduce ? identity(r) : undefined;
-    outcome = runSlot(r, slot, run, sharedValue(r.shared), acc, i32, scratch);
+    acc = runSlot(r, slot, run, sharedValue(r.shared), reduce ? identity(r) : undefined, i32, scratch);
+    error = scratch.error;
   } catch (thrown) {
     // Setting up the slot failed (a body that does not compile, a missing message).
-    outcome = { acc: undefined, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) };
+    error = recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot });
     failSlot(i32, slot);
   }
-  if (outcome.error !== undefined) {
-    post({ t: 'error', region: r.id, error: outcome.error });
+  if (error !== undefined) {
+    post({ t: 'error', region: r.id, error });
   } else if (reduce && Atomics.load(i32, CTRL_ERROR) === 0) {
-    if (r.reducer !== REDUCER_CUSTOM) ctl.f64[F64_PARTIALS + slot] = outcome.acc as number;
+    if (r.reducer !== REDUCER_CUSTOM) ctl.f64[F64_PARTIALS + slot] = acc as number;
     else {
       try {
-        post({ t: 'partial', region: r.id, slot, value: outcome.acc });
+        post({ t: 'partial', region: r.id, slot, value: acc });
       } catch (thrown) {
         const error = recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot });
         failSlot(i32, slot);
@@ -215,7 +227,7 @@ function runClaimed(slot: number): boolean {
       }
     }
   }
-  holding = undefined;
+  holdingSlot = -1;
   finishSlot(i32, r.doneTarget);
   Atomics.store(i32, HOLD, 0);
   return true;
@@ -243,7 +255,9 @@ async function serve(): Promise<void> {
           }
           continue;
         }
-        slot = claim();
+        // The last slot's claim took the count to zero: every other slot is taken, so a
+        // further claim would only fail (and move the claim line between cores once more).
+        slot = slot === current!.p - 1 ? -1 : claim();
       }
       spinUs = Atomics.load(i32, CTRL_SPIN_US);
     }
