@@ -30,7 +30,7 @@ export const CTRL_DONE_TARGET = CTRL_SLOTS + 2;
 export const CTRL_DONE = 2 * LINE;
 /** Dynamic/guided work counter (in units of CTRL_UNIT iterations). Claimed with Atomics.add / compareExchange. */
 export const CTRL_NEXT = 3 * LINE;
-/** Workers currently inside (or about to enter) Atomics.wait on CTRL_EPOCH. */
+/** Workers currently inside (or about to enter) Atomics.wait on their wake word (wakeWord). */
 export const CTRL_SLEEPERS = 4 * LINE;
 /** 0, 1 + the slot that failed first (compareExchange from 0), or CANCELLED. Non-zero tells every thread to stop early. */
 export const CTRL_ERROR = 5 * LINE;
@@ -115,8 +115,21 @@ export function deadWord(id: number): number {
 /** Workers that have died, ever. The supervisor adds 1 (after marking the dead word) and notifies CTRL_DONE. */
 export const CTRL_DEATHS = CTRL_HOLD + (MAX_THREADS + 1) * LINE;
 
+/**
+ * Per-worker wake line (worker id w at CTRL_WAKE + w * LINE): 1 while worker w sleeps (or is
+ * about to) in Atomics.wait on it, else 0. The worker stores 1 before it sleeps and 0 after;
+ * the caller swaps it to 0 and notifies when a region needs that worker (design.md#sleepers).
+ * Apart from the HOLD line, which the worker writes on every claim.
+ */
+export const CTRL_WAKE = CTRL_DEATHS + LINE;
+
+/** Worker `id`'s wake word. */
+export function wakeWord(id: number): number {
+  return CTRL_WAKE + id * LINE;
+}
+
 /** Bytes of the control buffer. */
-export const CONTROL_BYTES = (CTRL_HOLD + (MAX_THREADS + 2) * LINE) * 4;
+export const CONTROL_BYTES = (CTRL_WAKE + (MAX_THREADS + 1) * LINE) * 4;
 
 // ---- region kinds ------------------------------------------------------------------------
 

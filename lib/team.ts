@@ -32,6 +32,7 @@ import {
   CTRL_DONE_TARGET,
   CTRL_DEATHS,
   HOLD_CLAIMING,
+  MAX_THREADS,
   deadWord,
   holdWord,
   SCHED_DYNAMIC,
@@ -50,7 +51,7 @@ import { claimSlot, failSlot, finishSlot, newScratch, releaseBarrier, runSlot, w
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
-import { waitUntilEquals } from './wait.js';
+import { waitUntilEquals, wakeWorkers } from './wait.js';
 import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './protocol.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
@@ -707,7 +708,8 @@ export class Team {
     }
     Atomics.store(i32, CTRL_SLOTS, r.p);
     Atomics.add(i32, CTRL_EPOCH, 1);
-    if (Atomics.load(i32, CTRL_SLEEPERS) > 0) Atomics.notify(i32, CTRL_EPOCH);
+    // Only the workers this region uses; the others sleep through it (design.md#sleepers).
+    if (Atomics.load(i32, CTRL_SLEEPERS) > 0) wakeWorkers(i32, r.maxWorker);
   }
 
   /** Cancels the region in flight: every thread stops at its next chunk, barriers release. */
@@ -791,8 +793,10 @@ export class Team {
         }
       }
     }
-    for (const port of this.#retired) port.close();
-    this.#retired = [];
+    if (this.#retired.length > 0) {
+      for (const port of this.#retired) port.close();
+      this.#retired = [];
+    }
     if (failed === CANCELLED) throw this.#cancelReason;
     if (failed !== 0) {
       const first = errors.get(failed - 1) ?? errors.values().next().value;
@@ -1059,7 +1063,7 @@ export class Team {
     const old = this.#control;
     Atomics.store(old.i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(old.i32, CTRL_EPOCH, 1);
-    Atomics.notify(old.i32, CTRL_EPOCH);
+    wakeWorkers(old.i32, MAX_THREADS);
     // Ending the supervisor ends the workers it started.
     void this.#supervisor?.terminate();
     this.#supervisor = undefined;
@@ -1080,7 +1084,7 @@ export class Team {
     const i32 = this.#control.i32;
     Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(i32, CTRL_EPOCH, 1);
-    Atomics.notify(i32, CTRL_EPOCH);
+    wakeWorkers(i32, MAX_THREADS);
     const members = this.#members.filter((m): m is Member => m !== undefined);
     this.#members = [];
     const supervisor = this.#supervisor;

@@ -6,7 +6,7 @@
  * the slow paths.
  */
 import { performance } from 'node:perf_hooks';
-import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN } from './control.js';
+import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN, wakeWord } from './control.js';
 
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
@@ -26,17 +26,34 @@ export function spinWhileEquals(i32: Int32Array, index: number, value: number, s
 
 /**
  * A worker's wait for the next region: returns once CTRL_EPOCH differs from `seen` or the
- * team is closing. Sleepers are counted (CTRL_SLEEPERS) so that the caller notifies only
- * when someone sleeps: the worker counts itself in before its last look at the epoch, the
- * caller stores the epoch before it reads the count, and both are sequentially consistent,
- * so at least one of them sees the other (design.md#sleepers).
+ * team is closing, or when the caller wakes it. The worker sleeps on its own wake word
+ * (`wake`, control.ts wakeWord), so that a region wakes only the workers it needs: a worker
+ * that a region does not use sleeps through it. Sleepers are counted (CTRL_SLEEPERS) so
+ * that the caller looks at the wake words only when someone sleeps: the worker marks its
+ * wake word and counts itself in before its last look at the epoch, the caller bumps the
+ * epoch before it reads the count and the words, and all are sequentially consistent, so
+ * at least one of them sees the other (design.md#sleepers).
  */
-export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number): void {
+export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number, wake: number): void {
   if (spinWhileEquals(i32, CTRL_EPOCH, seen, spinUs)) return;
   while (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) {
+    Atomics.store(i32, wake, 1);
     Atomics.add(i32, CTRL_SLEEPERS, 1);
-    if (Atomics.load(i32, CTRL_EPOCH) === seen) Atomics.wait(i32, CTRL_EPOCH, seen);
+    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, 1);
     Atomics.sub(i32, CTRL_SLEEPERS, 1);
+    Atomics.store(i32, wake, 0);
+  }
+}
+
+/**
+ * Wakes the sleeping workers among ids 1..upTo (the caller, after bumping the epoch): one
+ * notify per worker whose wake word it swaps from 1 to 0. Plain reads filter: a sleeper
+ * that the SLEEPERS count showed has its mark visible here (design.md#sleepers).
+ */
+export function wakeWorkers(i32: Int32Array, upTo: number): void {
+  for (let id = 1; id <= upTo; id++) {
+    const w = wakeWord(id);
+    if (i32[w] !== 0 && Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
   }
 }
 

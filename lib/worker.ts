@@ -20,6 +20,7 @@ import {
   KIND_REDUCE_RANGE,
   TEAM_OPEN,
   controlViews,
+  wakeWord,
 } from './control.js';
 import { compileSource, makeRunner, type Runner } from './body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
@@ -170,8 +171,9 @@ process.on('exit', (code) => {
   Atomics.store(i32, HOLD, 0);
 });
 
-/** This worker's hold word (control.ts CTRL_HOLD). */
+/** This worker's hold word (control.ts CTRL_HOLD) and wake word. */
 const HOLD = CTRL_HOLD + id * LINE;
+const WAKE = wakeWord(id);
 
 /** Claims a slot, saying so in the hold word first, so that a death in between is not missed. */
 function claim(): number {
@@ -261,7 +263,7 @@ async function serve(): Promise<void> {
       }
       spinUs = Atomics.load(i32, CTRL_SPIN_US);
     }
-    waitForEpoch(i32, seen, spinUs);
+    waitForEpoch(i32, seen, spinUs, WAKE);
   }
   port.close();
 }
