@@ -956,14 +956,27 @@ export class Team {
     if (this.#supervisor !== undefined) return this.#supervisor;
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    const init: SupervisorInit = {
-      control: this.#control.i32.buffer as SharedArrayBuffer,
-      workerUrl: WORKER_URL.href,
-      execArgv: workerExecArgv(),
-      resourceLimits: this.#settings.resourceLimits ?? {},
-      notices: port2,
-    };
-    const supervisor = new Worker(SUPERVISOR_URL, { workerData: init, transferList: [port2 as never], execArgv: workerExecArgv() });
+    let execArgv = workerExecArgv();
+    let supervisor: Worker;
+    for (;;) {
+      const init: SupervisorInit = {
+        control: this.#control.i32.buffer as SharedArrayBuffer,
+        workerUrl: WORKER_URL.href,
+        execArgv,
+        resourceLimits: this.#settings.resourceLimits ?? {},
+        notices: port2,
+      };
+      try {
+        supervisor = new Worker(SUPERVISOR_URL, { workerData: init, transferList: [port2 as never], execArgv });
+        break;
+      } catch (err) {
+        // V8 and process-wide flags (`node --expose-gc`, `--stack-size=...`) are refused for
+        // worker threads; they apply to the whole process anyway. Drop the ones Node names.
+        const rest = withoutRefused(execArgv, err);
+        if (rest === undefined) throw err;
+        execArgv = acceptedExecArgv = rest;
+      }
+    }
     supervisor.unref();
     supervisor.on('error', (err) => {
       // Never expected: without its supervisor the team cannot start or watch workers.
@@ -1098,11 +1111,16 @@ export class Team {
   }
 }
 
+/** The worker options that a thread start accepted after refused ones were dropped (withoutRefused). */
+let acceptedExecArgv: string[] | undefined;
+
 /**
  * The calling process's Node options, less those about the main script (`-e code`,
- * `--input-type`, ...), which would make a worker fail to load its own entry file.
+ * `--input-type`, ...), which would make a worker fail to load its own entry file, and less
+ * those a worker start refused before.
  */
 function workerExecArgv(): string[] {
+  if (acceptedExecArgv !== undefined) return acceptedExecArgv;
   const out: string[] = [];
   const args = process.execArgv;
   for (let k = 0; k < args.length; k++) {
@@ -1116,6 +1134,25 @@ function workerExecArgv(): string[] {
     out.push(a);
   }
   return out;
+}
+
+/**
+ * `execArgv` without the flags that `err` (ERR_WORKER_INVALID_EXEC_ARGV: "Initiated Worker
+ * with invalid execArgv flags: --expose-gc, --stack-size") names, and without a separate
+ * value after a named flag; undefined when `err` is another error or names none of them.
+ */
+function withoutRefused(execArgv: readonly string[], err: unknown): string[] | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined;
+  const list = /flags: (.*)$/.exec(String((err as Error).message))?.[1];
+  if (list === undefined) return undefined;
+  const refused = new Set(list.split(', '));
+  const out: string[] = [];
+  for (let k = 0; k < execArgv.length; k++) {
+    const a = execArgv[k]!;
+    if (!refused.has(a)) out.push(a);
+    else if (!a.includes('=') && k + 1 < execArgv.length && !execArgv[k + 1]!.startsWith('-')) k++;
+  }
+  return out.length < execArgv.length ? out : undefined;
 }
 
 /** A timer that keeps the event loop alive while an asynchronous wait is pending. */

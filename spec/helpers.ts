@@ -6,9 +6,9 @@ import path from 'node:path';
 /** The package root (specs run from build/spec). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Runs a snippet of ESM code in a fresh Node process, with `parafor` importable. */
-export function runNode(code: string, env: Record<string, string> = {}, timeoutMs = 30_000) {
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+/** Runs a snippet of ESM code in a fresh Node process (with `nodeFlags` before it), with `parafor` importable. */
+export function runNode(code: string, env: Record<string, string> = {}, timeoutMs = 30_000, nodeFlags: string[] = []) {
+  const res = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', code], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',

@@ -275,6 +275,21 @@ describe('environment and introspection', () => {
     expect(runNode(code, { PARAFOR_WAIT_POLICY: 'lazy' }).stderr).toContain('environment variable PARAFOR_WAIT_POLICY must be \'active\' or \'passive\', got "lazy"');
   });
 
+  test('V8 and process-wide Node flags (refused for worker threads) do not stop a team from starting', () => {
+    // `node --expose-gc --stack-size=...` is common in numeric code and benchmarks; Node
+    // refuses such flags in a Worker's execArgv, so the team drops the ones it names.
+    const code = `
+      import { Team } from 'parafor';
+      const t = new Team({ numThreads: 3 });
+      await t.start();
+      const sum = t.parallelReduceSync(0, 100000, (a, i) => a + i, 'sum', { serialBelowUs: 0 });
+      console.log(sum, t.workersStarted, typeof gc);
+      await t.close();`;
+    const res = runNode(code, {}, 30_000, ['--expose-gc', '--stack-size=2000', '--max-semi-space-size=32', '--no-warnings']);
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim()).toBe('4999950000 2 function');
+  });
+
   test('numThreads() reports the default team size; inParallel() is false outside bodies', () => {
     expect(numThreads()).toBe(getDefaultTeam().numThreads);
     expect(inParallel()).toBe(false);
