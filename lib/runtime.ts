@@ -263,12 +263,20 @@ function runChunks(
   if (r.schedule === SCHED_STATIC && r.chunk === 0) {
     const first = staticStart(n, r.p, slot);
     const last = staticStart(n, r.p, slot + 1);
-    const step = perIndex(r.kind) ? PIECE : n;
-    for (let a = first; a < last; a += step) {
-      if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
-      const hi = Math.min(last, a + step);
-      acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
-      if (between !== undefined) between();
+    if (!perIndex(r.kind)) {
+      // One chunk: a call outside any loop. V8 inlines the body here, and its loop nested
+      // in a chunk loop ran 1.2-1.6x slower than the plain function (a 3000-element sum).
+      if (first < last && Atomics.load(sync, CTRL_ERROR) === 0) {
+        acc = runChunk(runner, acc, start + first, start + last, shared, ctx, scratch, int32);
+        if (between !== undefined) between();
+      }
+    } else {
+      for (let a = first; a < last; a += PIECE) {
+        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
+        const hi = Math.min(last, a + PIECE);
+        acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
+        if (between !== undefined) between();
+      }
     }
   } else if (r.schedule === SCHED_STATIC) {
     const stride = r.chunk * r.p;
