@@ -15,7 +15,7 @@ export const LINE = 32;
 
 // ---- words written by several threads, one per line -------------------------------------
 
-/** Region generation. Written by the caller only (+1 to publish a region); workers wait on it. design.md#publish */
+/** Region generation. Written by the caller only (+1 to publish a region); workers spin on it, then sleep on their wake word. design.md#publish */
 export const CTRL_EPOCH = 0 * LINE;
 /** Slots not yet claimed. Caller stores P; every thread claims with Atomics.sub; > 0 means a slot was won. design.md#claim */
 export const CTRL_SLOTS = 1 * LINE;

@@ -191,23 +191,23 @@ export interface SlotScratch extends Fault {
   hi: number;
   /** The error the last runSlot() caught, undefined when its slot succeeded. */
   error: ErrorRecord | undefined;
-  /** Loop contexts by slot for `ctxSync` and `ctxP` (they are immutable, so they are reused). */
+  /** Loop contexts of `ctxSync`, by thread count and slot: frozen, so they are reused. */
   ctxSync: Int32Array | undefined;
-  ctxP: number;
-  ctxs: LoopContext[];
+  ctxs: LoopContext[][];
 }
 
 export function newScratch(): SlotScratch {
-  return { index: 0, iterations: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxP: 0, ctxs: [] };
+  return { index: 0, iterations: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxs: [] };
 }
 
 function loopContext(scratch: SlotScratch, slot: number, p: number, sync: Int32Array): LoopContext {
-  if (scratch.ctxSync !== sync || scratch.ctxP !== p) {
+  if (scratch.ctxSync !== sync) {
     scratch.ctxSync = sync;
-    scratch.ctxP = p;
     scratch.ctxs = [];
   }
-  return (scratch.ctxs[slot] ??= new LoopContext(slot, p, sync));
+  const byP = (scratch.ctxs[p] ??= []);
+  // Frozen: a body cannot leave state on a ctx that a later call (or another body) gets.
+  return (byP[slot] ??= Object.freeze(new LoopContext(slot, p, sync)) as LoopContext);
 }
 
 /**

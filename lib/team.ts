@@ -13,7 +13,6 @@ import {
   CTRL_ERROR,
   CTRL_NEXT,
   CTRL_ONLINE,
-  CTRL_SLEEPERS,
   CTRL_SLOTS,
   CTRL_STATE,
   F64_PARTIALS,
@@ -31,6 +30,7 @@ import {
   LINE,
   CTRL_DONE_TARGET,
   CTRL_DEATHS,
+  CTRL_KIND,
   HOLD_CLAIMING,
   MAX_THREADS,
   deadWord,
@@ -51,7 +51,7 @@ import { claimSlot, failSlot, finishSlot, newScratch, releaseBarrier, runSlot, w
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
-import { waitUntilEquals, wakeWorkers } from './wait.js';
+import { waitUntilEquals, wakeAll, wakeForRegion } from './wait.js';
 import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './protocol.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
@@ -162,8 +162,12 @@ export class Team {
   /** The calling thread's slot scratch for parallel runs, and another for serial ones (runtime.ts). */
   readonly #scratch = newScratch();
   readonly #serialScratch = newScratch();
-  /** Counters for serial runs, so that they never touch the shared control block. */
-  readonly #serialSync = new Int32Array(CONTROL_BYTES / 4);
+  /**
+   * Counters for serial runs, so that they never touch the shared control block: the words
+   * before the descriptor (CTRL_ERROR, which bodies poll through ctx.cancelled, and the
+   * region words a failing slot releases), not the whole block.
+   */
+  readonly #serialSync = new Int32Array(CTRL_KIND);
   /**
    * The region descriptor of serial runs, reused: they never overlap (a call made from a
    * body runs nested, without it). Static schedule, fields set per run.
@@ -709,7 +713,7 @@ export class Team {
     Atomics.store(i32, CTRL_SLOTS, r.p);
     Atomics.add(i32, CTRL_EPOCH, 1);
     // Only the workers this region uses; the others sleep through it (design.md#sleepers).
-    if (Atomics.load(i32, CTRL_SLEEPERS) > 0) wakeWorkers(i32, r.maxWorker);
+    wakeForRegion(i32, r.maxWorker);
   }
 
   /** Cancels the region in flight: every thread stops at its next chunk, barriers release. */
@@ -906,24 +910,31 @@ export class Team {
     // in the call) is the same payload: nothing to send.
     const last = this.#lastPayload;
     if (last !== undefined && fresh(last.version) && sameSnapshot(last.snapshot, snapshot)) {
-      if (isObject) this.#sharedByObject.set(value, last);
-      return last.version;
+      return isObject ? this.#remember(value, last) : last.version;
     }
     if (isObject) {
       const prev = this.#sharedByObject.get(value);
-      if (prev && fresh(prev.version) && sameSnapshot(prev.snapshot, snapshot)) return prev.version;
+      if (prev && fresh(prev.version) && sameSnapshot(prev.snapshot, snapshot)) return this.#remember(value, prev);
     } else if (this.#sharedPrimitive && fresh(this.#sharedPrimitive.version) && Object.is(this.#sharedPrimitive.value, value)) {
       return this.#sharedPrimitive.version;
     }
     const version = ++this.#sharedVersion;
     this.#lastPayload = { version, snapshot };
-    if (isObject) this.#sharedByObject.set(value, this.#lastPayload);
+    if (isObject) this.#remember(value, this.#lastPayload);
     else this.#sharedPrimitive = { version, value };
     this.#payloads.set(version, value);
     this.#payloads.delete(version - SHARED_CACHE);
     const msg: ToWorker = { t: 'shared', version, value };
     for (const m of this.#members) m?.port.postMessage(msg);
     return version;
+  }
+
+  /** Records the payload entry of a `shared` object, as the one to try first next time; returns its version. */
+  #remember(value: object, entry: { version: number; snapshot: Snapshot }): number {
+    this.#sharedByObject.set(value, entry);
+    this.#lastSharedObject = value;
+    this.#lastSharedEntry = entry;
+    return entry.version;
   }
 
   // ---- workers -----------------------------------------------------------------------
@@ -1076,7 +1087,7 @@ export class Team {
     const old = this.#control;
     Atomics.store(old.i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(old.i32, CTRL_EPOCH, 1);
-    wakeWorkers(old.i32, MAX_THREADS);
+    wakeAll(old.i32, MAX_THREADS);
     // Ending the supervisor ends the workers it started.
     void this.#supervisor?.terminate();
     this.#supervisor = undefined;
@@ -1097,7 +1108,7 @@ export class Team {
     const i32 = this.#control.i32;
     Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(i32, CTRL_EPOCH, 1);
-    wakeWorkers(i32, MAX_THREADS);
+    wakeAll(i32, MAX_THREADS);
     const members = this.#members.filter((m): m is Member => m !== undefined);
     this.#members = [];
     const supervisor = this.#supervisor;

@@ -25,14 +25,15 @@ export function spinWhileEquals(i32: Int32Array, index: number, value: number, s
 }
 
 /**
- * A worker's wait for the next region: returns once CTRL_EPOCH differs from `seen` or the
- * team is closing, or when the caller wakes it. The worker sleeps on its own wake word
- * (`wake`, control.ts wakeWord), so that a region wakes only the workers it needs: a worker
- * that a region does not use sleeps through it. Sleepers are counted (CTRL_SLEEPERS) so
- * that the caller looks at the wake words only when someone sleeps: the worker marks its
- * wake word and counts itself in before its last look at the epoch, the caller bumps the
- * epoch before it reads the count and the words, and all are sequentially consistent, so
- * at least one of them sees the other (design.md#sleepers).
+ * A worker's wait for the next region it is needed in: returns once CTRL_EPOCH differs from
+ * `seen` (seen while spinning, or after the caller woke it) or the team is closing. The
+ * worker spins on the epoch, then sleeps on its own wake word (`wake`, control.ts wakeWord),
+ * so that a region wakes only the workers it uses: a worker that a region does not use may
+ * sleep through it (it would only find no slot to claim). Sleepers are counted
+ * (CTRL_SLEEPERS) so that the caller looks at the wake words only when someone sleeps: the
+ * worker marks its wake word and counts itself in before its last look at the epoch, the
+ * caller bumps the epoch before it reads the count and the words, and all are sequentially
+ * consistent, so at least one of them sees the other (design.md#sleepers).
  */
 export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number, wake: number): void {
   if (spinWhileEquals(i32, CTRL_EPOCH, seen, spinUs)) return;
@@ -46,14 +47,30 @@ export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number, wake
 }
 
 /**
- * Wakes the sleeping workers among ids 1..upTo (the caller, after bumping the epoch): one
- * notify per worker whose wake word it swaps from 1 to 0. Plain reads filter: a sleeper
- * that the SLEEPERS count showed has its mark visible here (design.md#sleepers).
+ * After publishing a region (the epoch is bumped): wakes the sleepers among the workers it
+ * uses, ids 1..maxWorker, when any worker sleeps at all. The SLEEPERS load is the caller's
+ * half of the Dekker pattern (design.md#sleepers); when it counted a sleeper, that sleeper's
+ * earlier store to its wake word happens-before it, so a plain read of the word (a cheap
+ * filter over lines that nobody writes while awake) sees the 1; the swap (Atomics.exchange
+ * 1 -> 0) decides who notifies, once.
  */
-export function wakeWorkers(i32: Int32Array, upTo: number): void {
-  for (let id = 1; id <= upTo; id++) {
+export function wakeForRegion(i32: Int32Array, maxWorker: number): void {
+  if (Atomics.load(i32, CTRL_SLEEPERS) === 0) return;
+  for (let id = 1; id <= maxWorker; id++) {
     const w = wakeWord(id);
     if (i32[w] !== 0 && Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
+  }
+}
+
+/**
+ * Wakes every worker 1..upTo that sleeps (close and recovery, after the state and the epoch
+ * changed). No filter: without the SLEEPERS load there is nothing to order a plain read, so
+ * every word is swapped atomically.
+ */
+export function wakeAll(i32: Int32Array, upTo: number): void {
+  for (let id = 1; id <= upTo; id++) {
+    const w = wakeWord(id);
+    if (Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The worker entry: the only code that runs on a team's threads. It parks on the epoch
- * word, claims slots of each new region, runs them, signals, and parks again. It knows
+ * The worker entry: the only code that runs on a team's threads. It waits for the epoch
+ * word to move (spinning, then asleep on its own wake word), claims slots of each new region
+ * that uses it, runs them, signals, and waits again. It knows
  * nothing of the team's lifecycle beyond the CLOSING state. Protocol: docs/design.md.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
@@ -239,7 +240,8 @@ async function serve(): Promise<void> {
   Atomics.add(i32, CTRL_ONLINE, 1);
   for (;;) {
     // Read the epoch before looking for work (design.md#startup): a region published after
-    // this read changes the epoch, so the wait below cannot sleep through it.
+    // this read changes the epoch, so the wait below returns for it if it uses this worker
+    // (a spinning worker sees the change; a sleeping one is woken, design.md#sleepers).
     const seen = Atomics.load(i32, CTRL_EPOCH);
     if (Atomics.load(i32, CTRL_STATE) !== TEAM_OPEN) break;
     let spinUs = 0;

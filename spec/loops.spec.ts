@@ -75,6 +75,24 @@ describe('exhaustive small loops (n <= 64, threads 1..8, every chunk)', () => {
     const expected = Array.from({ length: 64 }, (_, i) => (i < 52 ? Math.floor(i / 13) : 4));
     expect(Array.from(owner)).toEqual(expected);
   });
+
+  test('ctx is frozen: a body cannot leave state on it for later calls (contexts are reused)', () => {
+    const flags = sharedArray(Int32Array, 2);
+    const body = (lo: number, hi: number, s: { flags: Int32Array }, ctx: { threadId: number }): void => {
+      if (!Object.isFrozen(ctx) || (ctx as unknown as { mark?: number }).mark !== undefined) Atomics.store(s.flags, 0, 1);
+      try {
+        (ctx as unknown as { mark: number }).mark = 1;
+      } catch {
+        Atomics.add(s.flags, 1, 1); // strict-mode bodies throw on writes to a frozen object
+      }
+    };
+    for (let k = 0; k < 3; k++) {
+      team.parallelForRangeSync(0, 8, body, { shared: { flags }, serialBelowUs: 0 });
+      team.parallelForRangeSync(0, 8, body, { shared: { flags }, if: false });
+    }
+    expect(flags[0]).toBe(0);
+    expect(flags[1]).toBe(3 * (team.numThreads + 1));
+  });
 });
 
 describe('bounds', () => {
