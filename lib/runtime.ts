@@ -33,7 +33,7 @@ import {
   SCHED_STATIC,
   type Control,
 } from './control.js';
-import { guidedUnits, staticStart } from './schedule.js';
+import { guidedUnits, MAX_UNITS, staticStart } from './schedule.js';
 import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
@@ -135,16 +135,28 @@ export function finishSlot(i32: Int32Array, doneTarget: number): void {
 }
 
 /**
- * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and releases the threads of a
- * parallel region that wait at its barrier: they see CTRL_ERROR and unwind.
+ * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and halts the region
+ * (haltRegion): the other threads stop at their next chunk.
  */
 export function failSlot(sync: Int32Array, slot: number): void {
   Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
-  releaseBarrier(sync);
+  haltRegion(sync);
 }
 
-/** Wakes barrier waiters so that they look at CTRL_ERROR (a cancelled or failed region). */
-export function releaseBarrier(sync: Int32Array): void {
+/**
+ * A work counter value past the end of every loop (a loop has at most MAX_UNITS units, and
+ * threads stop at their first grab past the end, so adding to it cannot overflow).
+ */
+const NEXT_HALTED = MAX_UNITS;
+
+/**
+ * After CTRL_ERROR was set (a failed or cancelled region): moves the dynamic and guided work
+ * counter past every loop's end, so that grabs stop without looking at CTRL_ERROR each time,
+ * and wakes barrier waiters so that they look at CTRL_ERROR and unwind. The next dynamic or
+ * guided region's publish resets the counter.
+ */
+export function haltRegion(sync: Int32Array): void {
+  Atomics.store(sync, CTRL_NEXT, NEXT_HALTED);
   Atomics.add(sync, CTRL_BAR_GEN, 1);
   Atomics.notify(sync, CTRL_BAR_GEN);
 }
@@ -287,8 +299,8 @@ function runChunks(
       if (between !== undefined) between();
     }
   } else if (r.schedule === SCHED_DYNAMIC) {
+    // No look at CTRL_ERROR per grab: a failure or cancellation halts the counter (haltRegion).
     for (;;) {
-      if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
       const lo = Atomics.add(sync, CTRL_NEXT, 1) * r.unit;
       if (lo >= n) break;
       const hi = Math.min(n, lo + r.unit);
@@ -300,9 +312,8 @@ function runChunks(
     const total = Math.ceil(n / r.unit);
     const minUnits = Math.max(1, Math.ceil(r.chunk / r.unit));
     for (;;) {
-      if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
       const cur = Atomics.load(sync, CTRL_NEXT);
-      if (cur >= total) break;
+      if (cur >= total) break; // also when halted (haltRegion)
       const take = guidedUnits(total - cur, r.p, minUnits);
       if (Atomics.compareExchange(sync, CTRL_NEXT, cur, cur + take) !== cur) continue;
       const hi = Math.min(n, (cur + take) * r.unit);

@@ -47,7 +47,7 @@ import { notFunction, rebuildError, recordError, teamClosed, timeoutError, worke
 import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, newScratch, releaseBarrier, runSlot, writeRegion, type Region } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
@@ -720,7 +720,7 @@ export class Team {
   #cancel(reason: unknown): void {
     const i32 = this.#control.i32;
     if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) this.#cancelReason = reason;
-    releaseBarrier(i32);
+    haltRegion(i32);
   }
 
   /** A timed-out region that ignored its cancellation: end its workers (the join then fails and recovers). */
