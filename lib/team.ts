@@ -153,7 +153,7 @@ export class Team {
   #sharedVersion = 0;
 
   /** Measured cost of a body, ns per iteration, by body id * 8 + kind. */
-  readonly #cost = new Map<number, number>();
+  readonly #cost: (number | undefined)[] = [];
   #coldWorkMs = 0;
   /** Synchronous parallel calls so far (for sampling the cost measurement). */
   #calls = 0;
@@ -496,7 +496,7 @@ export class Team {
     const scratch = this.#scratch;
     scratch.iterations = 0;
     // The body's cost is measured on every 8th call once it is known (the clock is not free).
-    const measure = hook !== undefined || (this.#calls++ & 7) === 0 || !this.#cost.has(region.body * 8 + call.kind);
+    const measure = hook !== undefined || (this.#calls++ & 7) === 0 || this.#cost[region.body * 8 + call.kind] === undefined;
     const t0 = measure ? performance.now() : 0;
     if (run !== undefined) {
       enterRegion();
@@ -573,7 +573,7 @@ export class Team {
     const partials: unknown[] = [];
     const scratch = this.#serialScratch;
     scratch.iterations = 0;
-    const measure = (this.#calls++ & 7) === 0 || !this.#cost.has(region.body * 8 + call.kind);
+    const measure = (this.#calls++ & 7) === 0 || this.#cost[region.body * 8 + call.kind] === undefined;
     const t0 = measure ? performance.now() : 0;
     let error: ErrorRecord | undefined;
     enterRegion();
@@ -639,16 +639,16 @@ export class Team {
   #tiny(call: Call): boolean {
     const s = call.settings;
     if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
-    const cost = this.#cost.get(call.body * 8 + call.kind);
+    const cost = this.#cost[call.body * 8 + call.kind];
     return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
   }
 
   /** Updates the cost estimate of a body (ns per iteration); `upper` marks a bound from wall time. */
   #learn(bodyId: number, kind: number, nsPerIteration: number, upper: boolean): void {
     const key = bodyId * 8 + kind;
-    const old = this.#cost.get(key);
-    if (old === undefined || !upper) this.#cost.set(key, old === undefined ? nsPerIteration : (old + nsPerIteration) / 2);
-    else if (nsPerIteration < old) this.#cost.set(key, nsPerIteration);
+    const old = this.#cost[key];
+    if (old === undefined || !upper) this.#cost[key] = old === undefined ? nsPerIteration : (old + nsPerIteration) / 2;
+    else if (nsPerIteration < old) this.#cost[key] = nsPerIteration;
   }
 
   // ---- regions -----------------------------------------------------------------------
