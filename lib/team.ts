@@ -532,9 +532,9 @@ export class Team {
     return this.#collect(call, region, errors, partials);
   }
 
-  /** One slot on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
+  /** One slot of a parallel run on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
   #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[]): ErrorRecord | undefined {
-    const scratch = sync === this.#serialSync ? this.#serialScratch : this.#scratch;
+    const scratch = this.#scratch;
     let acc: unknown;
     let error: ErrorRecord | undefined;
     try {
@@ -546,7 +546,7 @@ export class Team {
       failSlot(sync, slot);
     }
     if (error === undefined && call.reducer !== undefined) {
-      if (call.reducer.id !== REDUCER_CUSTOM && sync === this.#control.i32) this.#control.f64[F64_PARTIALS + slot] = acc as number;
+      if (call.reducer.id !== REDUCER_CUSTOM) this.#control.f64[F64_PARTIALS + slot] = acc as number;
       else partials[slot] = acc;
     }
     return error;
@@ -570,16 +570,29 @@ export class Team {
     region.end = call.end;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
-    const partials: unknown[] = [];
     const scratch = this.#serialScratch;
     scratch.iterations = 0;
     const measure = (this.#calls++ & 7) === 0 || this.#cost[region.body * 8 + call.kind] === undefined;
     const t0 = measure ? performance.now() : 0;
+    const red = call.reducer;
+    const partials: unknown[] = [];
     let error: ErrorRecord | undefined;
     enterRegion();
     try {
-      for (let slot = 0; slot < region.p && error === undefined; slot++) {
-        error = this.#runMainSlot(call, region, run, slot, sync, undefined, partials);
+      for (let slot = 0; slot < region.p; slot++) {
+        let acc: unknown;
+        if (red !== undefined) {
+          try {
+            acc = this.#identityValue(red, region);
+          } catch (thrown) {
+            error = recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot });
+            break;
+          }
+        }
+        acc = runSlot(region, slot, run, call.shared, acc, sync, scratch);
+        error = scratch.error;
+        if (error !== undefined) break;
+        partials[slot] = acc;
       }
     } finally {
       leaveRegion();
@@ -588,8 +601,7 @@ export class Team {
       this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
     }
     if (error !== undefined) throw rebuildError(error);
-    if (!call.reducer) return undefined;
-    return combine(call.reducer, partials, region.p);
+    return red === undefined ? undefined : combine(red, partials, region.p);
   }
 
   /** A call from inside a body: runs serially here, with the body as written (no shipping). */
