@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Team } from './team.js';
 import { teamSettings } from './options.js';
+import { scheduleWarmUp } from './warm.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
 import type { SectionFn, MapFn } from './constructs.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
@@ -27,6 +28,8 @@ export type { Schedule } from './schedule.js';
 export type { Reducer, ReducerName, CustomReducer } from './reducers.js';
 export type { BodyErrorInfo } from './errors.js';
 export { insideRegion as inParallel } from './state.js';
+
+scheduleWarmUp();
 
 let defaultTeam: Team | undefined;
 

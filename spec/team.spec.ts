@@ -2,6 +2,7 @@
 // stays correct, workers never keep the process alive, start-up races are closed.
 import { Team, sharedArray, moduleBody, numThreads, cpuCount, getDefaultTeam, inParallel } from 'parafor';
 import { runNode } from './helpers.js';
+import { warmUp } from '#internal/warm.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -235,6 +236,31 @@ describe('lifecycle', () => {
     expect(res.stderr).toBe('');
     expect(res.stdout.trim()).toBe('sum 499500 45');
     expect(res.status).toBe(0);
+  });
+
+  test('the idle-time warm-up runs every loop form on its own team without starting a worker', async () => {
+    const team = warmUp();
+    expect(team.workersStarted).toBe(0);
+    await team.close();
+  });
+
+  test('the warm-up after import keeps nothing alive and never reports its own errors', () => {
+    // Nothing else to do: the process exits without waiting for it.
+    const quiet = runNode(`import 'parafor';`);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.status).toBe(0);
+    // A bad environment variable makes the warm-up's team fail; only the program's own call says so.
+    const res = runNode(
+      `
+      import { parallelForSync } from 'parafor';
+      await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here
+      console.log('after the warm-up');
+      parallelForSync(0, 10, () => {});`,
+      { PARAFOR_WAIT_POLICY: 'lazy' },
+    );
+    expect(res.stdout.trim()).toBe('after the warm-up');
+    expect(res.stderr).toContain('environment variable PARAFOR_WAIT_POLICY must be');
+    expect(res.stderr.match(/PARAFOR_WAIT_POLICY/g)).toHaveLength(1);
   });
 
   test('an awaited async loop keeps a script alive until it resolves', () => {

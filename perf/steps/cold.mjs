@@ -5,7 +5,12 @@
  * the plain serial loop in another fresh process; and the time to a full team (new Team()
  * to team.start() resolved).
  *
- *   node perf/steps/cold.mjs [--reps=3] [--sides=100,250,500,1000] [--schedules=static,dynamic,guided,auto]
+ * The child imports its kernels (asynchronously, as a program reads its input) between
+ * importing parafor and the timed call, so parafor's idle-time warm-up (lib/warm.ts) has run;
+ * the "warm-up off" columns (PARAFOR_WARMUP=0) show a first call made before the event loop
+ * ever turned, which pays for compiling parafor's call path itself.
+ *
+ *   node perf/steps/cold.mjs [--reps=3] [--sides=100,250,500,1000] [--schedules=static,dynamic,guided,auto] [--nowarm=dynamic,guided]
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,15 +49,24 @@ async function child() {
   return { ms, workers, checksum: s.rows.reduce((a, b) => a + b, 0) };
 }
 
-function runChild(extra) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...extra], { encoding: 'utf8' });
+function runChild(extra, env = process.env) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...extra], { encoding: 'utf8', env });
   return JSON.parse(out.trim().split('\n').pop());
+}
+
+const WARM_OFF = ', warm-up off';
+
+/** A column's schedule and environment: "dynamic" or "dynamic, warm-up off". */
+function column(name) {
+  const off = name.endsWith(WARM_OFF);
+  return { schedule: off ? name.slice(0, -WARM_OFF.length) : name, env: off ? { ...process.env, PARAFOR_WARMUP: '0' } : process.env };
 }
 
 async function main() {
   const reps = Number(args.reps ?? 3);
   const sides = String(args.sides ?? '100,250,500,1000').split(',').map(Number);
-  const schedules = String(args.schedules ?? 'static,dynamic,guided,auto').split(',');
+  const noWarm = String(args.nowarm ?? 'dynamic,guided').split(',').filter(Boolean);
+  const schedules = [...String(args.schedules ?? 'static,dynamic,guided,auto').split(','), ...noWarm.map((x) => x + WARM_OFF)];
   const cores = availableParallelism();
   const loops = [];
   let failed = 0;
@@ -67,7 +81,8 @@ async function main() {
       serial.push(sr.ms);
       checksum = sr.checksum;
       for (const sched of schedules) {
-        const pr = runChild(['--mode=parafor', `--side=${side}`, `--schedule=${sched}`]);
+        const { schedule, env } = column(sched);
+        const pr = runChild(['--mode=parafor', `--side=${side}`, `--schedule=${schedule}`], env);
         par[sched].push(pr.ms);
         workers[sched].push(pr.workers);
         if (pr.checksum !== checksum) {
