@@ -127,13 +127,15 @@ export function checkKeys(name: string, options: unknown, keys: ReadonlySet<stri
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw badOption(name, options, 'an object');
   }
-  // for-in, not Object.keys: no array per call (this runs on every loop call).
-  for (const key in options) {
-    if (!keys.has(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-      throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${[...keys].join(', ')}`);
-    }
-  }
+  // for-in, not Object.keys: no array per call.
+  for (const key in options) checkKey(name, options, key, keys);
   return options as Record<string, unknown>;
+}
+
+function checkKey(name: string, options: object, key: string, keys: ReadonlySet<string>): void {
+  if (!keys.has(key) && Object.prototype.hasOwnProperty.call(options, key)) {
+    throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${[...keys].join(', ')}`);
+  }
 }
 
 /** Team-level settings after defaults and environment. */
@@ -224,9 +226,36 @@ export function teamSettings(options: unknown, env: NodeJS.ProcessEnv = process.
   return { numThreads, spinUs: Math.min(spinUs, 2 ** 31 - 1), schedule, chunk, serialBelowUs, resourceLimits };
 }
 
-/** Validates a loop call's options against the team's defaults. */
-export function loopSettings(options: unknown, team: TeamSettings): LoopSettings & { shared: unknown } {
-  const o = checkKeys('options', options, LOOP_KEYS);
+/** A team's loop settings when a call gives no option but `shared`: one object, made once per team. */
+export function defaultLoopSettings(team: TeamSettings): LoopSettings {
+  return Object.freeze({
+    schedule: team.schedule,
+    chunk: team.chunk,
+    numThreads: team.numThreads,
+    parallel: true,
+    serialBelowUs: team.serialBelowUs,
+    signal: undefined,
+    timeout: undefined,
+  });
+}
+
+/**
+ * Validates a loop call's options against the team's defaults (`defaults`, from
+ * defaultLoopSettings). A call whose options hold nothing but `shared` (the common case)
+ * gets `defaults` itself: no object per call. `shared` is the caller's to read.
+ */
+export function loopSettings(options: unknown, team: TeamSettings, defaults: LoopSettings): LoopSettings {
+  if (options === undefined) return defaults;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw badOption('options', options, 'an object');
+  // One for-in (this runs on every loop call): checks the keys and counts the settings.
+  let settingKeys = 0;
+  for (const key in options) {
+    if (key === 'shared') continue;
+    checkKey('options', options, key, LOOP_KEYS);
+    settingKeys++;
+  }
+  if (settingKeys === 0) return defaults;
+  const o = options as Record<string, unknown>;
   const schedule = o.schedule !== undefined ? checkSchedule('schedule', o.schedule) : team.schedule;
   const chunk =
     o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : team.chunk;
@@ -244,5 +273,5 @@ export function loopSettings(options: unknown, team: TeamSettings): LoopSettings
     if (!(o.timeout > 0) || o.timeout === Infinity) throw new RangeError(`\`timeout\` must be a finite number of milliseconds > 0, got ${o.timeout}`);
     timeout = o.timeout;
   }
-  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, shared: o.shared, signal, timeout };
+  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, signal, timeout };
 }

@@ -51,12 +51,19 @@ export interface ResolvedReducer {
   readonly combine: (a: unknown, b: unknown) => unknown;
 }
 
+/** The built-in reducers resolved once: a call with a reducer name allocates nothing. */
+const RESOLVED: ReadonlyMap<string, ResolvedReducer> = new Map(
+  REDUCER_NAMES.map((name, k): [string, ResolvedReducer] => {
+    const b = BUILTINS[name];
+    return [name, Object.freeze({ id: k + 1, identity: b.identity, identityFn: undefined, combine: b.combine as ResolvedReducer['combine'] })];
+  }),
+);
+
 export function resolveReducer(reducer: unknown): ResolvedReducer {
   if (typeof reducer === 'string') {
-    const k = REDUCER_NAMES.indexOf(reducer as ReducerName);
-    if (k < 0) throw unknownName('reducer', reducer, REDUCER_NAMES);
-    const b = BUILTINS[reducer as ReducerName];
-    return { id: k + 1, identity: b.identity, identityFn: undefined, combine: b.combine as ResolvedReducer['combine'] };
+    const r = RESOLVED.get(reducer);
+    if (r === undefined) throw unknownName('reducer', reducer, REDUCER_NAMES);
+    return r;
   }
   if (reducer === null || typeof reducer !== 'object') {
     throw unknownName('reducer', reducer, [...REDUCER_NAMES, '{ identity, combine }']);

@@ -44,7 +44,8 @@ import {
 } from './control.js';
 import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, type Runner } from './body.js';
 import { notFunction, rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
-import { checkBounds, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
+import { CostModel } from './cost.js';
+import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, runSlot, writeRegion, type Region } from './runtime.js';
@@ -152,16 +153,16 @@ export class Team {
   readonly #payloads = new Map<number, unknown>();
   #sharedVersion = 0;
 
-  /** Measured cost of a body, ns per iteration, by body id * 8 + kind. */
-  readonly #cost: (number | undefined)[] = [];
+  /** Measured cost of each body, for the serial fallback (cost.ts). */
+  readonly #costs = new CostModel();
   #coldWorkMs = 0;
-  /** Synchronous parallel calls so far (for sampling the cost measurement). */
-  #calls = 0;
   #spawnMs = 0;
   #spawnEstimateMs = SPAWN_ESTIMATE_MS;
   /** The calling thread's slot scratch for parallel runs, and another for serial ones (runtime.ts). */
   readonly #scratch = newScratch();
   readonly #serialScratch = newScratch();
+  /** Loop settings of a call with no option but `shared`. */
+  readonly #loopDefaults: LoopSettings;
   /**
    * Counters for serial runs, so that they never touch the shared control block: the words
    * before the descriptor (CTRL_ERROR, which bodies poll through ctx.cancelled, and the
@@ -192,6 +193,7 @@ export class Team {
 
   constructor(options?: TeamOptions) {
     this.#settings = teamSettings(options);
+    this.#loopDefaults = defaultLoopSettings(this.#settings);
     this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
   }
 
@@ -359,20 +361,20 @@ export class Team {
     checkBounds(start, end);
     const body = this.#bodyId(bodyName, fn);
     const red = isReduce(kind) ? resolveReducer(reducer) : undefined;
-    const settings = loopSettings(options, this.#settings);
+    const settings = loopSettings(options, this.#settings, this.#loopDefaults);
     const identity = red?.identityFn !== undefined ? this.#bodyId('reducer.identity', red.identityFn) : 0;
-    return { kind, start, end, fn, body, identity, settings, shared: settings.shared, reducer: red };
+    return { kind, start, end, fn, body, identity, settings, shared: sharedOption(options), reducer: red };
   }
 
   #regionCall(body: unknown, options: unknown): Call {
     const id = this.#bodyId('body', body);
-    const settings = loopSettings(options, this.#settings);
+    const settings = loopSettings(options, this.#settings, this.#loopDefaults);
     if (settings.schedule !== this.#settings.schedule || settings.chunk !== this.#settings.chunk) {
       throw new TypeError('`schedule` and `chunk` are options of loops, not of parallel regions (use them on ctx.for)');
     }
     const p = settings.parallel ? settings.numThreads : 1;
     const regionSettings: LoopSettings = { ...settings, numThreads: p, schedule: 'static', chunk: undefined, serialBelowUs: 0 };
-    return { kind: KIND_REGION, start: 0, end: p, fn: body, body: id, identity: 0, settings: regionSettings, shared: settings.shared, reducer: undefined };
+    return { kind: KIND_REGION, start: 0, end: p, fn: body, body: id, identity: 0, settings: regionSettings, shared: sharedOption(options), reducer: undefined };
   }
 
   #sync(call: Call): unknown {
@@ -465,7 +467,7 @@ export class Team {
       if (timer !== undefined) clearTimeout(timer);
     }
     // Whole-region wall time times the threads bounds the per-iteration cost from above.
-    this.#learn(bodyId, call.kind, ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
+    this.#costs.learn(CostModel.key(bodyId, call.kind), ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
     return this.#collect(call, region, undefined, []);
   }
 
@@ -495,8 +497,9 @@ export class Team {
     const partials: unknown[] = [];
     const scratch = this.#scratch;
     scratch.iterations = 0;
-    // The body's cost is measured on every 8th call once it is known (the clock is not free).
-    const measure = hook !== undefined || (this.#calls++ & 7) === 0 || this.#cost[region.body * 8 + call.kind] === undefined;
+    // Timed when the cost model asks for a sample (cost.ts: the clock is not free).
+    const key = CostModel.key(region.body, call.kind);
+    const measure = hook !== undefined || this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
     const t0 = measure ? performance.now() : 0;
     if (run !== undefined) {
       enterRegion();
@@ -513,7 +516,7 @@ export class Team {
     if (measure) {
       const busyMs = performance.now() - t0;
       if (hook !== undefined) this.#coldWorkMs += busyMs;
-      if (scratch.iterations > 0) this.#learn(region.body, call.kind, (busyMs * 1e6) / scratch.iterations, false);
+      if (scratch.iterations > 0) this.#costs.learn(key, (busyMs * 1e6) / scratch.iterations, false);
     }
     if (this.#failure === undefined) {
       if (timeout === undefined) {
@@ -572,10 +575,15 @@ export class Team {
     sync[CTRL_ERROR] = 0;
     const scratch = this.#serialScratch;
     scratch.iterations = 0;
-    const measure = (this.#calls++ & 7) === 0 || this.#cost[region.body * 8 + call.kind] === undefined;
+    const key = CostModel.key(region.body, call.kind);
+    const measure = this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
     const t0 = measure ? performance.now() : 0;
     const red = call.reducer;
-    const partials: unknown[] = [];
+    // Built-in partials are combined as they come, left to right (combine()'s order); a
+    // custom reducer's are combined after the region, as in a parallel run (its combine
+    // may call parafor, which must not run nested).
+    const partials: unknown[] | undefined = red !== undefined && red.id === REDUCER_CUSTOM ? [] : undefined;
+    let result: unknown;
     let error: ErrorRecord | undefined;
     enterRegion();
     try {
@@ -592,16 +600,17 @@ export class Team {
         acc = runSlot(region, slot, run, call.shared, acc, sync, scratch);
         error = scratch.error;
         if (error !== undefined) break;
-        partials[slot] = acc;
+        if (partials !== undefined) partials[slot] = acc;
+        else result = slot === 0 ? acc : red!.combine(result, acc);
       }
     } finally {
       leaveRegion();
     }
     if (measure && scratch.iterations > 0) {
-      this.#learn(region.body, call.kind, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
+      this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
     }
     if (error !== undefined) throw rebuildError(error);
-    return red === undefined ? undefined : combine(red, partials, region.p);
+    return partials !== undefined ? combine(red!, partials, region.p) : result;
   }
 
   /** A call from inside a body: runs serially here, with the body as written (no shipping). */
@@ -651,16 +660,7 @@ export class Team {
   #tiny(call: Call): boolean {
     const s = call.settings;
     if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
-    const cost = this.#cost[call.body * 8 + call.kind];
-    return cost !== undefined && (call.end - call.start) * cost < s.serialBelowUs * 1000;
-  }
-
-  /** Updates the cost estimate of a body (ns per iteration); `upper` marks a bound from wall time. */
-  #learn(bodyId: number, kind: number, nsPerIteration: number, upper: boolean): void {
-    const key = bodyId * 8 + kind;
-    const old = this.#cost[key];
-    if (old === undefined || !upper) this.#cost[key] = old === undefined ? nsPerIteration : (old + nsPerIteration) / 2;
-    else if (nsPerIteration < old) this.#cost[key] = nsPerIteration;
+    return this.#costs.below(CostModel.key(call.body, call.kind), call.end - call.start, s.serialBelowUs);
   }
 
   // ---- regions -----------------------------------------------------------------------
@@ -907,11 +907,12 @@ export class Team {
   #sharedVersionOf(value: unknown): number {
     if (value === undefined) return 0;
     const isObject = typeof value === 'object' && value !== null;
-    const fresh = (v: number): boolean => v > this.#sharedVersion - SHARED_CACHE;
+    // Versions older than this have left the workers' caches.
+    const oldest = this.#sharedVersion - SHARED_CACHE;
     if (isObject) {
       // The same object as last time (a loop called again) needs no WeakMap lookup.
       const prev = value === this.#lastSharedObject ? this.#lastSharedEntry : this.#sharedByObject.get(value);
-      if (prev && fresh(prev.version) && matchesSnapshot(value, prev.snapshot)) {
+      if (prev !== undefined && prev.version > oldest && matchesSnapshot(value, prev.snapshot)) {
         this.#lastSharedObject = value;
         this.#lastSharedEntry = prev;
         return prev.version;
@@ -921,13 +922,13 @@ export class Team {
     // A new object with the same leaves as the last payload (`{ shared: { a, b } }` written
     // in the call) is the same payload: nothing to send.
     const last = this.#lastPayload;
-    if (last !== undefined && fresh(last.version) && sameSnapshot(last.snapshot, snapshot)) {
+    if (last !== undefined && last.version > oldest && sameSnapshot(last.snapshot, snapshot)) {
       return isObject ? this.#remember(value, last) : last.version;
     }
     if (isObject) {
       const prev = this.#sharedByObject.get(value);
-      if (prev && fresh(prev.version) && sameSnapshot(prev.snapshot, snapshot)) return this.#remember(value, prev);
-    } else if (this.#sharedPrimitive && fresh(this.#sharedPrimitive.version) && Object.is(this.#sharedPrimitive.value, value)) {
+      if (prev !== undefined && prev.version > oldest && sameSnapshot(prev.snapshot, snapshot)) return this.#remember(value, prev);
+    } else if (this.#sharedPrimitive !== undefined && this.#sharedPrimitive.version > oldest && Object.is(this.#sharedPrimitive.value, value)) {
       return this.#sharedPrimitive.version;
     }
     const version = ++this.#sharedVersion;
@@ -1184,6 +1185,11 @@ function keepAlive(): ReturnType<typeof setInterval> {
 }
 
 /** Combines partials left to right, in slot order. */
+/** The `shared` option of validated loop options. */
+function sharedOption(options: unknown): unknown {
+  return options === undefined ? undefined : (options as { shared?: unknown }).shared;
+}
+
 function combine(red: ResolvedReducer, partials: unknown[], p: number): unknown {
   let acc = partials[0];
   for (let s = 1; s < p; s++) acc = red.combine(acc, partials[s]);

@@ -1,0 +1,60 @@
+/**
+ * The cost model behind the serial fallback (`serialBelowUs`, OpenMP's `if` clause made
+ * automatic): a measured cost per iteration for each (body, loop kind), and when to measure.
+ *
+ * Measuring is not free: two clock reads cost about 80 ns on our machines, a third of a
+ * serial call. So a loop is timed on its first call, then on every 8th call while its
+ * predicted time is within 4x of the threshold (where a wrong estimate would change the
+ * decision), and on every 64th call when it is far from it. A sample over 4x the estimate
+ * is held back until the next call's sample confirms it: one descheduling or GC pause
+ * inside a timed 1 us loop would otherwise send the following calls to the team, where
+ * each wakes a worker for nothing.
+ */
+
+/** Samples above this multiple of the estimate wait for confirmation. */
+const OUTLIER_FACTOR = 4;
+
+export class CostModel {
+  /** ns per iteration, by key (body id * 8 + kind). */
+  readonly #cost: (number | undefined)[] = [];
+  #calls = 0;
+  /** The key whose last sample was held back, or -1. */
+  #suspect = -1;
+
+  /** The cost key of a body and loop kind. */
+  static key(body: number, kind: number): number {
+    return body * 8 + kind;
+  }
+
+  /** Whether `n` iterations are predicted to take under `thresholdUs` (false while unknown). */
+  below(key: number, n: number, thresholdUs: number): boolean {
+    const cost = this.#cost[key];
+    return cost !== undefined && n * cost < thresholdUs * 1000;
+  }
+
+  /** Whether this call of `n` iterations should be timed (see the module comment). */
+  shouldMeasure(key: number, n: number, thresholdUs: number): boolean {
+    const cost = this.#cost[key];
+    if (cost === undefined || key === this.#suspect) return true;
+    const every = n * cost * OUTLIER_FACTOR < thresholdUs * 1000 ? 63 : 7;
+    return (this.#calls++ & every) === 0;
+  }
+
+  /**
+   * Takes a sample. `upper` marks a bound from wall time (a whole region's time times its
+   * threads): it can only lower the estimate.
+   */
+  learn(key: number, nsPerIteration: number, upper: boolean): void {
+    const old = this.#cost[key];
+    if (old === undefined) {
+      this.#cost[key] = nsPerIteration;
+    } else if (upper) {
+      if (nsPerIteration < old) this.#cost[key] = nsPerIteration;
+    } else if (nsPerIteration > OUTLIER_FACTOR * old && key !== this.#suspect) {
+      this.#suspect = key;
+    } else {
+      if (key === this.#suspect) this.#suspect = -1;
+      this.#cost[key] = (old + nsPerIteration) / 2;
+    }
+  }
+}

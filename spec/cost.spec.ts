@@ -1,0 +1,66 @@
+// The serial fallback's cost model, without threads or clocks: samples in, decisions out.
+import { CostModel } from '#internal/cost.js';
+
+const KEY = CostModel.key(3, 2);
+
+/** How many of `calls` consecutive calls the model asks to time. */
+function timed(m: CostModel, calls: number, n: number, thresholdUs: number): number {
+  let count = 0;
+  for (let k = 0; k < calls; k++) if (m.shouldMeasure(KEY, n, thresholdUs)) count++;
+  return count;
+}
+
+describe('CostModel', () => {
+  test('nothing is below the threshold before the first sample; the first sample is taken as is', () => {
+    const m = new CostModel();
+    expect(m.below(KEY, 1, 20)).toBe(false);
+    expect(m.shouldMeasure(KEY, 1000, 20)).toBe(true);
+    m.learn(KEY, 2, false); // 2 ns per iteration: 1000 iterations take 2 us
+    expect(m.below(KEY, 1000, 20)).toBe(true);
+    expect(m.below(KEY, 10_000, 20)).toBe(false); // 20 us is not under 20 us
+    expect(m.below(CostModel.key(3, 1), 1000, 20)).toBe(false); // another kind of the same body
+  });
+
+  test('a single sample over 4x the estimate is held back; the next call is timed and decides', () => {
+    const m = new CostModel();
+    m.learn(KEY, 2, false);
+    m.learn(KEY, 5000, false); // one descheduled run of a 1000-iteration loop (5 ms)
+    expect(m.below(KEY, 1000, 20)).toBe(true); // not sent to the team for it
+    expect(m.shouldMeasure(KEY, 1000, 20)).toBe(true); // the next call is timed, whatever the count
+    m.learn(KEY, 2, false); // and was normal: the outlier is forgotten
+    expect(m.below(KEY, 1000, 20)).toBe(true);
+    expect(timed(m, 64, 1000, 20)).toBe(1); // back to sampling (1 in 64 far below the threshold)
+  });
+
+  test('a slowdown confirmed by the next sample moves the estimate at once', () => {
+    const m = new CostModel();
+    m.learn(KEY, 2, false);
+    m.learn(KEY, 100, false);
+    m.learn(KEY, 100, false); // confirmed: the body really got slower
+    expect(m.below(KEY, 1000, 20)).toBe(false); // (2 + 100) / 2 = 51 ns: 51 us predicted
+  });
+
+  test('samples within 4x are averaged; upper bounds only lower the estimate', () => {
+    const m = new CostModel();
+    m.learn(KEY, 10, false);
+    m.learn(KEY, 30, false); // 20
+    expect(m.below(KEY, 999, 20)).toBe(true);
+    expect(m.below(KEY, 1000, 20)).toBe(false);
+    m.learn(KEY, 1000, true); // a wall-time bound above the estimate says nothing
+    expect(m.below(KEY, 999, 20)).toBe(true);
+    m.learn(KEY, 5, true); // a bound under it does
+    expect(m.below(KEY, 3999, 20)).toBe(true);
+  });
+
+  test('loops far under the threshold are timed on 1 call in 64, near it 1 in 8', () => {
+    const far = new CostModel();
+    far.learn(KEY, 1, false);
+    expect(timed(far, 640, 100, 20)).toBe(10); // 0.1 us predicted, threshold 20 us
+    const near = new CostModel();
+    near.learn(KEY, 1, false);
+    expect(timed(near, 640, 10_000, 20)).toBe(80); // 10 us predicted: within 4x
+    const off = new CostModel();
+    off.learn(KEY, 1, false);
+    expect(timed(off, 640, 100, 0)).toBe(80); // fallback off: the estimate still follows the body
+  });
+});
