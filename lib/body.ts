@@ -9,7 +9,7 @@
  * Module bodies (moduleBody) are named exports of a module file, imported on each thread;
  * they may import other code and use module-level state.
  */
-import { asyncBody, bodyNotPortable, notFunction, badOption } from './errors.js';
+import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption } from './errors.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from './control.js';
 import { Barrier, Mutex, atomicAddFloat64, wtime } from './sync.js';
 import { insideRegion } from './state.js';
@@ -55,9 +55,13 @@ export function bodySource(name: string, body: unknown): string | ModuleBody {
   if (isModuleBody(body)) return body;
   if (typeof body !== 'function') throw notFunction(name, body);
   const source = Function.prototype.toString.call(body);
-  if (/^async[\s(]/.test(source) || Object.prototype.toString.call(body) === '[object AsyncFunction]') {
-    throw asyncBody(name);
+  const tag = Object.prototype.toString.call(body);
+  if (/^async[\s(]/.test(source) || tag === '[object AsyncFunction]' || tag === '[object AsyncGeneratorFunction]') {
+    throw asyncBody(name, source);
   }
+  // A generator body would return an iterator and run nothing; a class cannot be called.
+  if (tag === '[object GeneratorFunction]' || /^(function\s*)?\*/.test(source)) throw notPlainFunction(name, 'generator function', source);
+  if (/^class[\s{]/.test(source)) throw notPlainFunction(name, 'class', source);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw bodyNotPortable(name, source);
   return source;
 }

@@ -78,6 +78,12 @@ export const CTRL_SPIN_US = DESC + 8;
 export const CTRL_REDUCER = DESC + 9;
 /** Id of the identity function of a custom reducer in the body registry, 0 when the identity is a value. */
 export const CTRL_IDENTITY = DESC + 10;
+/**
+ * Iterations per piece of a per-index body's static block (runtime.ts, runChunks): set from
+ * the body's measured cost so that a piece takes about PIECE_TARGET_NS; 0 while the cost is
+ * unknown, and each thread then grows its pieces from 1 by timing them.
+ */
+export const CTRL_PIECE = DESC + 11;
 /** Number of Int32 slots before the Float64 area. */
 const INT_FIELDS = DESC + LINE;
 

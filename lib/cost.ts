@@ -8,7 +8,9 @@
  * decision), and on every 64th call when it is far from it. A sample over 4x the estimate
  * is held back until the next call's sample confirms it: one descheduling or GC pause
  * inside a timed 1 us loop would otherwise send the following calls to the team, where
- * each wakes a worker for nothing.
+ * each wakes a worker for nothing. The price: a loop whose cost per iteration jumps 1000x
+ * on a few calls in ten (same n, data-dependent work) keeps the cheap estimate, so those
+ * calls run serially; a slowdown that lasts two timed calls is taken at once.
  */
 
 /** Samples above this multiple of the estimate wait for confirmation. */
@@ -17,7 +19,8 @@ const OUTLIER_FACTOR = 4;
 export class CostModel {
   /** ns per iteration, by key (body id * 8 + kind). */
   readonly #cost: (number | undefined)[] = [];
-  #calls = 0;
+  /** Calls so far, by key: each loop is sampled on its own count (two loops in turn share none). */
+  readonly #calls: number[] = [];
   /** The key whose last sample was held back, or -1. */
   #suspect = -1;
 
@@ -32,12 +35,24 @@ export class CostModel {
     return cost !== undefined && n * cost < thresholdUs * 1000;
   }
 
+  /**
+   * Iterations per piece of a per-index static block (CTRL_PIECE): about `targetMs` of work
+   * each, from 1 to `max`; 0 while the cost is unknown.
+   */
+  piece(key: number, targetMs: number, max: number): number {
+    const cost = this.#cost[key];
+    if (cost === undefined) return 0;
+    return Math.max(1, Math.min(max, Math.floor((targetMs * 1e6) / Math.max(cost, 1e-3))));
+  }
+
   /** Whether this call of `n` iterations should be timed (see the module comment). */
   shouldMeasure(key: number, n: number, thresholdUs: number): boolean {
     const cost = this.#cost[key];
     if (cost === undefined || key === this.#suspect) return true;
     const every = n * cost * OUTLIER_FACTOR < thresholdUs * 1000 ? 63 : 7;
-    return (this.#calls++ & every) === 0;
+    const calls = (this.#calls[key] ?? 0) + 1;
+    this.#calls[key] = calls;
+    return (calls & every) === 0;
   }
 
   /**

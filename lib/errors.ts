@@ -50,14 +50,24 @@ export function badEnv(name: string, value: string, what: string): RangeError {
   return new RangeError(`environment variable ${name} must be ${what}, got ${show(value)}`);
 }
 
-export function asyncBody(name: string): TypeError {
+/** The start of a function's source, for error messages. */
+function sourceHead(source: string): string {
+  return source.length > 60 ? `${source.slice(0, 57)}...` : source;
+}
+
+export function asyncBody(name: string, source: string): TypeError {
   return new TypeError(
-    `\`${name}\` must be a synchronous function: parafor does not await what a body returns`,
+    `\`${name}\` must be a synchronous function: parafor does not await what a body returns, got ${sourceHead(source)}`,
   );
 }
 
+/** A generator or a class where a body goes: a call would return an iterator without running it, or throw. */
+export function notPlainFunction(name: string, what: string, source: string): TypeError {
+  return new TypeError(`\`${name}\` must be a plain function, got a ${what}: ${sourceHead(source)}`);
+}
+
 export function bodyNotPortable(name: string, source: string): TypeError {
-  const head = source.length > 60 ? `${source.slice(0, 57)}...` : source;
+  const head = sourceHead(source);
   return new TypeError(
     `\`${name}\` cannot be sent to a worker thread: its source (${head}) is not a function ` +
       'expression (native and bound functions cannot be shipped; use a plain function or a module body)',

@@ -127,15 +127,13 @@ export function checkKeys(name: string, options: unknown, keys: ReadonlySet<stri
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw badOption(name, options, 'an object');
   }
-  // for-in, not Object.keys: no array per call.
-  for (const key in options) checkKey(name, options, key, keys);
-  return options as Record<string, unknown>;
-}
-
-function checkKey(name: string, options: object, key: string, keys: ReadonlySet<string>): void {
-  if (!keys.has(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-    throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${[...keys].join(', ')}`);
+  // for-in, not Object.keys: no array per call (this runs on every loop call).
+  for (const key in options) {
+    if (!keys.has(key) && Object.prototype.hasOwnProperty.call(options, key)) {
+      throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${[...keys].join(', ')}`);
+    }
   }
+  return options as Record<string, unknown>;
 }
 
 /** Team-level settings after defaults and environment. */
@@ -169,6 +167,14 @@ function parseScheduleEnv(name: string, raw: string): { schedule: Schedule; chun
   const chunk = m[2] === undefined ? undefined : Number(m[2]);
   if (chunk !== undefined && !(chunk >= 1 && chunk <= MAX_CHUNK)) throw badEnv(name, raw, 'a schedule with a chunk >= 1');
   return { schedule: schedule as Schedule, chunk };
+}
+
+function envSchedule(env: NodeJS.ProcessEnv): { schedule: Schedule; chunk: number | undefined } {
+  for (const name of ['PARAFOR_SCHEDULE', 'OMP_SCHEDULE']) {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== '') return parseScheduleEnv(name, raw);
+  }
+  return { schedule: 'static', chunk: undefined };
 }
 
 function envThreads(env: NodeJS.ProcessEnv): number | undefined {
@@ -208,15 +214,11 @@ export function teamSettings(options: unknown, env: NodeJS.ProcessEnv = process.
     if (!WAIT_POLICIES.includes(o.waitPolicy as WaitPolicy)) throw unknownName('waitPolicy', o.waitPolicy, WAIT_POLICIES);
     spinUs = o.waitPolicy === 'active' ? SPIN_ACTIVE_US : 0;
   } else spinUs = envSpin(env) ?? SPIN_DEFAULT_US;
-  const fromEnv = (() => {
-    for (const name of ['PARAFOR_SCHEDULE', 'OMP_SCHEDULE']) {
-      const raw = env[name];
-      if (raw !== undefined && raw.trim() !== '') return parseScheduleEnv(name, raw);
-    }
-    return { schedule: 'static' as Schedule, chunk: undefined };
-  })();
-  const schedule = o.schedule !== undefined ? checkSchedule('schedule', o.schedule) : fromEnv.schedule;
-  const chunk = o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : fromEnv.chunk;
+  // The environment's schedule only when the options give none (as numThreads and waitPolicy:
+  // an option overrides its variable, which is then not even parsed).
+  const fromEnv = o.schedule !== undefined ? undefined : envSchedule(env);
+  const schedule = fromEnv === undefined ? checkSchedule('schedule', o.schedule) : fromEnv.schedule;
+  const chunk = o.chunk !== undefined ? checkChunk('chunk', o.chunk) : fromEnv?.chunk;
   const serialBelowUs =
     o.serialBelowUs !== undefined ? checkMicros('serialBelowUs', o.serialBelowUs) : SERIAL_BELOW_DEFAULT_US;
   const resourceLimits = o.resourceLimits as ResourceLimits | undefined;
@@ -246,16 +248,20 @@ export function defaultLoopSettings(team: TeamSettings): LoopSettings {
  */
 export function loopSettings(options: unknown, team: TeamSettings, defaults: LoopSettings): LoopSettings {
   if (options === undefined) return defaults;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw badOption('options', options, 'an object');
-  // One for-in (this runs on every loop call): checks the keys and counts the settings.
-  let settingKeys = 0;
-  for (const key in options) {
-    if (key === 'shared') continue;
-    checkKey('options', options, key, LOOP_KEYS);
-    settingKeys++;
+  const o = checkKeys('options', options, LOOP_KEYS);
+  // Read, not counted with for-in: a getter on a class, a non-enumerable property or a
+  // Proxy's get trap is an option too.
+  if (
+    o.schedule === undefined &&
+    o.chunk === undefined &&
+    o.numThreads === undefined &&
+    o.if === undefined &&
+    o.serialBelowUs === undefined &&
+    o.signal === undefined &&
+    o.timeout === undefined
+  ) {
+    return defaults;
   }
-  if (settingKeys === 0) return defaults;
-  const o = options as Record<string, unknown>;
   const schedule = o.schedule !== undefined ? checkSchedule('schedule', o.schedule) : team.schedule;
   const chunk =
     o.chunk !== undefined ? checkChunk('chunk', o.chunk) : o.schedule !== undefined ? undefined : team.chunk;

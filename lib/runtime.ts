@@ -15,6 +15,7 @@ import {
   CTRL_MAX_WORKER,
   CTRL_NEXT,
   CTRL_NSLOTS,
+  CTRL_PIECE,
   CTRL_REDUCER,
   CTRL_REGION,
   CTRL_DONE_TARGET,
@@ -56,6 +57,8 @@ export interface Region {
   readonly spinUs: number;
   readonly reducer: number;
   readonly identity: number;
+  /** Iterations per piece of a per-index static block, 0 when the body's cost is unknown (CTRL_PIECE). */
+  piece: number;
   readonly start: number;
   readonly end: number;
 }
@@ -83,6 +86,7 @@ export function writeRegion(c: Control, r: Region): void {
   set(i, CTRL_SPIN_US, r.spinUs);
   set(i, CTRL_REDUCER, r.reducer);
   set(i, CTRL_IDENTITY, r.identity);
+  set(i, CTRL_PIECE, r.piece);
   if (c.f64[F64_START] !== r.start) c.f64[F64_START] = r.start;
   if (c.f64[F64_END] !== r.end) c.f64[F64_END] = r.end;
 }
@@ -108,6 +112,7 @@ export function readRegion(c: Control): Region {
     spinUs: i[CTRL_SPIN_US] as number,
     reducer: i[CTRL_REDUCER] as number,
     identity: i[CTRL_IDENTITY] as number,
+    piece: i[CTRL_PIECE] as number,
     start: smallInt(c.f64[F64_START] as number),
     end: smallInt(c.f64[F64_END] as number),
   };
@@ -188,8 +193,14 @@ export function perIndex(kind: number): boolean {
   return kind === KIND_FOR || kind === KIND_REDUCE;
 }
 
-/** Per-index static blocks run in pieces of this many iterations, checking for an early stop between them. */
+/**
+ * Per-index static blocks run in pieces, checking for an early stop (a failure elsewhere, a
+ * cancellation, the caller's timeout) between them: at most this many iterations a piece,
+ * and about PIECE_TARGET_MS of work when the body's cost is known (CTRL_PIECE), so that a
+ * slow body still stops within a millisecond or so of a cancellation.
+ */
 export const PIECE = 1024;
+export const PIECE_TARGET_MS = 0.5;
 
 /**
  * Scratch a thread keeps across slots, so that running a slot allocates nothing: the failing
@@ -286,11 +297,22 @@ function runChunks(
         if (between !== undefined) between();
       }
     } else {
-      for (let a = first; a < last; a += PIECE) {
+      // Pieces of r.piece iterations; with no estimate yet, from 1 up, doubling while a
+      // piece takes under PIECE_TARGET_MS (about 10 clock reads for a cheap body, and a
+      // 1 ms body keeps pieces of one iteration).
+      let piece = r.piece > 0 ? r.piece : 1;
+      let timing = r.piece === 0;
+      for (let a = first; a < last; ) {
         if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
-        const hi = Math.min(last, a + PIECE);
+        const hi = Math.min(last, a + piece);
+        const t0 = timing ? performance.now() : 0;
         acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
+        if (timing) {
+          if (piece < PIECE && performance.now() - t0 < PIECE_TARGET_MS / 2) piece *= 2;
+          else timing = false;
+        }
         if (between !== undefined) between();
+        a = hi;
       }
     }
   } else if (r.schedule === SCHED_STATIC) {

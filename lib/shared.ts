@@ -29,11 +29,28 @@ function isPlainObject(value: object): boolean {
  */
 export function snapshotShared(value: unknown, path = 'shared'): Snapshot {
   const out: Snapshot = [];
-  walk(value, path, out, new Set());
+  walk(value, { root: path, trail: [], out, open: new Set() });
   return out;
 }
 
-function walk(value: unknown, path: string, out: Snapshot, open: Set<object>): void {
+/** A walk in progress: the leaves so far, the containers open above, the keys down to here. */
+interface Walk {
+  readonly root: string;
+  /** Keys and indices from the root to the value being walked; a path string only for errors. */
+  readonly trail: (string | number)[];
+  readonly out: Snapshot;
+  readonly open: Set<object>;
+}
+
+/** The path of the value being walked, as error messages show it: shared.a[3].b */
+function pathOf(w: Walk): string {
+  let path = w.root;
+  for (const key of w.trail) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  return path;
+}
+
+function walk(value: unknown, w: Walk): void {
+  const out = w.out;
   switch (typeof value) {
     case 'number':
     case 'string':
@@ -45,7 +62,7 @@ function walk(value: unknown, path: string, out: Snapshot, open: Set<object>): v
     case 'object':
       break;
     default:
-      throw notShareable(path, value);
+      throw notShareable(pathOf(w), value);
   }
   if (value === null) {
     out.push(null);
@@ -56,28 +73,35 @@ function walk(value: unknown, path: string, out: Snapshot, open: Set<object>): v
     return;
   }
   if (ArrayBuffer.isView(value)) {
-    if (!isSharedArrayBuffer(value.buffer)) throw plainArrayBuffer(path);
+    if (!isSharedArrayBuffer(value.buffer)) throw plainArrayBuffer(pathOf(w));
     out.push(value);
     return;
   }
-  if (isArrayBuffer(value)) throw plainArrayBuffer(path);
+  if (isArrayBuffer(value)) throw plainArrayBuffer(pathOf(w));
   const isArray = Array.isArray(value);
-  if (!isArray && !isPlainObject(value)) throw notShareable(path, value);
-  if (open.has(value)) throw sharedCycle(path);
-  open.add(value);
+  if (!isArray && !isPlainObject(value)) throw notShareable(pathOf(w), value);
+  if (w.open.has(value)) throw sharedCycle(pathOf(w));
+  w.open.add(value);
+  const trail = w.trail;
   if (isArray) {
     const arr = value as unknown[];
     out.push(ARRAY_MARK, arr.length);
-    for (let k = 0; k < arr.length; k++) walk(arr[k], `${path}[${k}]`, out, open);
+    for (let k = 0; k < arr.length; k++) {
+      trail.push(k);
+      walk(arr[k], w);
+      trail.pop();
+    }
   } else {
     const keys = Object.keys(value);
     out.push(OBJECT_MARK, keys.length);
     for (const key of keys) {
       out.push(key);
-      walk((value as Record<string, unknown>)[key], `${path}.${key}`, out, open);
+      trail.push(key);
+      walk((value as Record<string, unknown>)[key], w);
+      trail.pop();
     }
   }
-  open.delete(value);
+  w.open.delete(value);
 }
 
 export function sameSnapshot(a: Snapshot, b: Snapshot): boolean {

@@ -48,7 +48,7 @@ import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, runSlot, writeRegion, type Region } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
@@ -187,6 +187,7 @@ export class Team {
     spinUs: 0,
     reducer: 0,
     identity: 0,
+    piece: 0,
     start: 0,
     end: 0,
   };
@@ -378,10 +379,11 @@ export class Team {
   }
 
   #sync(call: Call): unknown {
-    if (call.end <= call.start) return this.#empty(call);
-    if (insideRegion()) return this.#nested(call);
+    // A closed team and an aborted signal fail every call, an empty one too.
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
+    if (call.end <= call.start) return this.#empty(call);
+    if (insideRegion()) return this.#nested(call);
     const bodyId = call.body;
     // Validates `shared` whether or not the call runs serially: a call that works on one
     // thread works on many.
@@ -407,6 +409,7 @@ export class Team {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.#closed) return Promise.reject(teamClosed());
     if (call.settings.signal?.aborted) return Promise.reject(call.settings.signal.reason);
     if (call.end <= call.start) return Promise.resolve(this.#empty(call));
     if (insideRegion()) {
@@ -416,7 +419,6 @@ export class Team {
         return Promise.reject(err);
       }
     }
-    if (this.#closed) return Promise.reject(teamClosed());
     const job = (): Promise<unknown> => this.#runAsync(call);
     const result = this.#tail.then(job, job);
     this.#tail = result.catch(() => undefined);
@@ -434,8 +436,12 @@ export class Team {
     if (!call.settings.parallel || region.p === 1) {
       if (call.reducer === undefined) region.p = 1;
       region.maxWorker = 1;
-      region.schedule = SCHED_STATIC;
-      region.chunk = 0;
+      // A static schedule keeps its chunk: a reduction folds the same chunks per slot as in
+      // a parallel run (round-robin when chunked), so its bits do not change.
+      if (region.schedule !== SCHED_STATIC) {
+        region.schedule = SCHED_STATIC;
+        region.chunk = 0;
+      }
     }
     this.#reap();
     if (this.#failure) this.#recover();
@@ -562,15 +568,19 @@ export class Team {
    * bit, as the parallel static run.
    */
   #runSerial(call: Call, run: Runner): unknown {
-    // Static blocks: one for a loop, the P blocks in order for a reduction (same bits).
+    // Static blocks: one for a loop, the P slots in order for a reduction, each folding the
+    // iterations it folds in a parallel static run (its block, or its round-robin chunks
+    // when the schedule has a chunk): the same bits.
     const region = this.#serialRegion;
     region.kind = call.kind;
     region.body = call.body;
     region.p = call.reducer !== undefined ? call.settings.numThreads : 1;
+    region.chunk = call.reducer !== undefined && call.settings.schedule === 'static' ? (call.settings.chunk ?? 0) : 0;
     region.reducer = call.reducer?.id ?? 0;
     region.identity = call.identity;
     region.start = call.start;
     region.end = call.end;
+    region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE) : 0;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
     const scratch = this.#serialScratch;
@@ -585,9 +595,19 @@ export class Team {
     const partials: unknown[] | undefined = red !== undefined && red.id === REDUCER_CUSTOM ? [] : undefined;
     let result: unknown;
     let error: ErrorRecord | undefined;
+    // A timeout is checked between chunks, as on the parallel path: past the deadline the
+    // run is cancelled (bodies see ctx.cancelled, the chunk loop stops) and the call fails.
+    const timeout = call.settings.timeout;
+    let hook: (() => void) | undefined;
+    if (timeout !== undefined) {
+      const deadline = performance.now() + timeout;
+      hook = () => {
+        if (performance.now() > deadline && Atomics.compareExchange(sync, CTRL_ERROR, 0, CANCELLED) === 0) haltRegion(sync);
+      };
+    }
     enterRegion();
     try {
-      for (let slot = 0; slot < region.p; slot++) {
+      for (let slot = 0; slot < region.p && sync[CTRL_ERROR] === 0; slot++) {
         let acc: unknown;
         if (red !== undefined) {
           try {
@@ -597,7 +617,7 @@ export class Team {
             break;
           }
         }
-        acc = runSlot(region, slot, run, call.shared, acc, sync, scratch);
+        acc = runSlot(region, slot, run, call.shared, acc, sync, scratch, hook);
         error = scratch.error;
         if (error !== undefined) break;
         if (partials !== undefined) partials[slot] = acc;
@@ -610,6 +630,7 @@ export class Team {
       this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
     }
     if (error !== undefined) throw rebuildError(error);
+    if (sync[CTRL_ERROR] === CANCELLED) throw timeoutError(timeout!, false);
     return partials !== undefined ? combine(red!, partials, region.p) : result;
   }
 
@@ -700,6 +721,7 @@ export class Team {
       spinUs,
       reducer: call.reducer?.id ?? 0,
       identity,
+      piece: perIndex(call.kind) ? this.#costs.piece(CostModel.key(body, call.kind), PIECE_TARGET_MS, PIECE) : 0,
       start: call.start,
       end: call.end,
     };
@@ -918,10 +940,17 @@ export class Team {
         return prev.version;
       }
     }
-    const snapshot = snapshotShared(value);
     // A new object with the same leaves as the last payload (`{ shared: { a, b } }` written
-    // in the call) is the same payload: nothing to send.
+    // in the call, parallelMap's wrapper around the same items) is the same payload: nothing
+    // to send, and compared in place, without taking a snapshot.
     const last = this.#lastPayload;
+    if (isObject && last !== undefined && last.version > oldest && matchesSnapshot(value, last.snapshot)) {
+      // Not put in the WeakMap: an object made for one call would cost an entry each call.
+      this.#lastSharedObject = value;
+      this.#lastSharedEntry = last;
+      return last.version;
+    }
+    const snapshot = snapshotShared(value);
     if (last !== undefined && last.version > oldest && sameSnapshot(last.snapshot, snapshot)) {
       return isObject ? this.#remember(value, last) : last.version;
     }

@@ -52,6 +52,38 @@ describe('CostModel', () => {
     expect(m.below(KEY, 3999, 20)).toBe(true);
   });
 
+  test('each loop is sampled on its own count: loops called in turn are all timed', () => {
+    const m = new CostModel();
+    const keys = [CostModel.key(1, 1), CostModel.key(2, 1), CostModel.key(3, 4), CostModel.key(4, 2)];
+    for (const k of keys) m.learn(k, 1, false);
+    const timedBy = keys.map(() => 0);
+    for (let round = 0; round < 640; round++) keys.forEach((k, j) => void (m.shouldMeasure(k, 100, 20) && timedBy[j]!++));
+    expect(timedBy).toEqual([10, 10, 10, 10]);
+    // So a loop that got expensive is noticed while another loop runs in between.
+    const [a, b] = keys as [number, number];
+    for (let round = 0; round < 200 && m.below(b, 100, 20); round++) {
+      if (m.shouldMeasure(a, 100, 20)) m.learn(a, 1, false);
+      if (m.shouldMeasure(b, 100, 20)) m.learn(b, 10_000, false); // 1 ms per call now
+    }
+    expect(m.below(b, 100, 20)).toBe(false);
+  });
+
+  test('pieces of per-index blocks: about the target time each, 1..max iterations, 0 while unknown', () => {
+    const m = new CostModel();
+    expect(m.piece(KEY, 0.5, 1024)).toBe(0);
+    m.learn(KEY, 2, false); // 2 ns per iteration: 250 000 fit in 0.5 ms, capped
+    expect(m.piece(KEY, 0.5, 1024)).toBe(1024);
+    const slow = new CostModel();
+    slow.learn(KEY, 2000, false); // 2 us
+    expect(slow.piece(KEY, 0.5, 1024)).toBe(250);
+    slow.learn(KEY, 5e6, false); // held back (over 4x)...
+    slow.learn(KEY, 5e6, false); // ...then confirmed: 2.5 ms per iteration
+    expect(slow.piece(KEY, 0.5, 1024)).toBe(1);
+    const free = new CostModel();
+    free.learn(KEY, 0, false); // too fast for the clock
+    expect(free.piece(KEY, 0.5, 1024)).toBe(1024);
+  });
+
   test('loops far under the threshold are timed on 1 call in 64, near it 1 in 8', () => {
     const far = new CostModel();
     far.learn(KEY, 1, false);

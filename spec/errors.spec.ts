@@ -35,7 +35,11 @@ describe('bad arguments', () => {
     ['reducer combine', () => team.parallelReduceSync(0, 10, (a: number) => a, { identity: 0, combine: 1 as never }), TypeError, '`reducer.combine` must be a function, got 1'],
     ['body not a function', () => team.parallelForSync(0, 10, 42 as never), TypeError, '`body` must be a function, got 42'],
     ['fold not a function', () => team.parallelReduceSync(0, 10, null as never, 'sum'), TypeError, '`fold` must be a function, got null'],
-    ['async body', () => team.parallelForSync(0, 10, async () => {}), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns'],
+    ['async body', () => team.parallelForSync(0, 10, async () => {}), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns, got async () => { }'],
+    ['async generator body', () => team.parallelForSync(0, 10, async function* g() {} as never), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns, got async function* g() { }'],
+    ['generator body', () => team.parallelForSync(0, 10, function* gen(i: number) { yield i; } as never), TypeError, '`body` must be a plain function, got a generator function: function* gen(i) { yield i; }'],
+    ['generator method body', () => team.parallelForSync(0, 10, { *m() {} }.m as never), TypeError, '`body` must be a plain function, got a generator function: *m() { }'],
+    ['class body', () => team.parallelForSync(0, 10, new Function('return class K {}')() as never), TypeError, '`body` must be a plain function, got a class: class K {}'],
     ['unknown option', () => team.parallelForSync(0, 10, noop, { chunks: 4 } as never), TypeError, 'unknown option `chunks` in `options`; known options: shared, schedule, chunk, numThreads, if, serialBelowUs, signal, timeout'],
     ['options not an object', () => team.parallelForSync(0, 10, noop, 5 as never), TypeError, '`options` must be an object, got 5'],
     ['if not boolean', () => team.parallelForSync(0, 10, noop, { if: 1 as never }), TypeError, '`if` must be a boolean, got 1'],
@@ -61,6 +65,24 @@ describe('bad arguments', () => {
     await expect(team.parallelFor(0, NaN, noop)).rejects.toThrow('`end` must be a safe integer, got NaN');
     await expect(parallelFor(0, 10, noop, { chunk: -2 })).rejects.toThrow('`chunk` must be a positive integer, got -2');
     await expect(team.parallelReduce(0, 10, (a: number) => a, 'mean' as never)).rejects.toThrow(RangeError);
+  });
+
+  test('options that for-in does not list (class getters, non-enumerable properties) are read too', () => {
+    const seen = sharedArray(Int32Array, 1);
+    const body = (i: number, s: Int32Array, ctx: { numThreads: number }) => void (s[0] = ctx.numThreads);
+    class Opts {
+      constructor(readonly shared: Int32Array) {}
+      get signal(): AbortSignal {
+        return AbortSignal.abort(new Error('aborted by a getter'));
+      }
+    }
+    // Whether or not another key is enumerable, the getter's signal counts.
+    expect(() => team.parallelForSync(0, 100, body, new Opts(seen))).toThrow('aborted by a getter');
+    expect(() => team.parallelForSync(0, 100, body, Object.assign(new Opts(seen), { chunk: 1 }))).toThrow('aborted by a getter');
+    team.parallelForSync(0, 100, body, Object.defineProperty({ shared: seen, serialBelowUs: 0 }, 'if', { value: false }));
+    expect(seen[0]).toBe(1);
+    team.parallelForSync(0, 100, body, Object.defineProperty({ shared: seen, serialBelowUs: 0 }, 'numThreads', { value: 2 }));
+    expect(seen[0]).toBe(2);
   });
 });
 

@@ -34,6 +34,9 @@ describe('cancellation', () => {
     await expect(team.parallelFor(0, 10, (i, s) => void (s.ran[0] = 1), { shared: { ran }, signal: ac.signal })).rejects.toThrow('too late');
     expect(() => team.parallelForSync(0, 10, (i, s) => void (s.ran[0] = 1), { shared: { ran }, signal: ac.signal })).toThrow('too late');
     expect(ran[0]).toBe(0);
+    // An empty range too: the signal says the caller gave up, whatever the loop.
+    expect(() => team.parallelReduceSync(5, 5, (a: number) => a, 'sum', { signal: ac.signal })).toThrow('too late');
+    await expect(team.parallelReduce(5, 5, (a: number) => a, 'sum', { signal: ac.signal })).rejects.toThrow('too late');
     await team.close();
   });
 
@@ -118,6 +121,34 @@ describe('timeouts', () => {
       }, { timeout: 50, schedule: 'dynamic', ...NO_FALLBACK }),
     ).toThrow('the parafor call did not finish within 50 ms and was cancelled');
     expect(Date.now() - t0).toBeLessThan(5000);
+    await usable(team);
+    await team.close();
+  });
+});
+
+describe('timeouts on the serial path', () => {
+  test('`if: false`, one thread and the serial fallback are cancelled at the deadline too', async () => {
+    const team = new Team({ numThreads: 2 });
+    const slow = (i: number) => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+    };
+    for (const opts of [{ if: false }, { numThreads: 1 }, { serialBelowUs: 1e9 }]) {
+      if ('serialBelowUs' in opts) team.parallelForSync(0, 2, slow, opts); // the fallback learns the cost
+      const t0 = Date.now();
+      expect(() => team.parallelForSync(0, 5000, slow, { ...opts, timeout: 50, chunk: 1 })).toThrow(
+        'the parafor call did not finish within 50 ms and was cancelled',
+      );
+      // Pieces of one iteration at first (the cost is unknown), of about 0.5 ms after.
+      expect(Date.now() - t0).toBeLessThan(1000);
+      // A reduction stops too, between its thread blocks as between chunks.
+      const slowFold = (a: number) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        return a + 1;
+      };
+      expect(() => team.parallelReduceSync(0, 5000, slowFold, 'sum', { ...opts, timeout: 50, chunk: 1 })).toThrow('did not finish within 50 ms');
+    }
     await usable(team);
     await team.close();
   });

@@ -78,6 +78,25 @@ describe('floating-point reproducibility', () => {
     }
     expect(Object.is(first, want)).toBe(true);
   });
+
+  test('static schedule with a chunk: the serial fallback and `if: false` run the same round-robin chunks', async () => {
+    // Slot t folds chunks t, t + P, t + 2P, ...; a serial run must fold the same chunks per
+    // slot, not contiguous blocks, to give the same bits.
+    const n = 1000;
+    const opts = { chunk: 8 };
+    const parallel = team.parallelReduceSync(0, n, fold, 'sum', { ...opts, ...NO_FALLBACK });
+    let want = 0;
+    for (let t = 0; t < 4; t++) {
+      let part = 0;
+      for (let a = t * 8; a < n; a += 32) for (let i = a; i < Math.min(n, a + 8); i++) part = fold(part, i);
+      want = t === 0 ? part : want + part;
+    }
+    expect(Object.is(parallel, want)).toBe(true);
+    expect(Object.is(team.parallelReduceSync(0, n, fold, 'sum', { ...opts, if: false }), want)).toBe(true);
+    expect(Object.is(await team.parallelReduce(0, n, fold, 'sum', { ...opts, if: false }), want)).toBe(true);
+    // Called again and again, the loop is soon run by the serial fallback: same bits each time.
+    for (let k = 0; k < 30; k++) expect(Object.is(team.parallelReduceSync(0, n, fold, 'sum', { ...opts, serialBelowUs: 1e6 }), want)).toBe(true);
+  });
 });
 
 describe('custom reducers', () => {

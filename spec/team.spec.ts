@@ -3,6 +3,7 @@
 import { Team, sharedArray, moduleBody, numThreads, cpuCount, getDefaultTeam, inParallel } from 'parafor';
 import { runNode } from './helpers.js';
 import { warmUp } from '#internal/warm.js';
+import { teamSettings } from '#internal/options.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -204,6 +205,9 @@ describe('lifecycle', () => {
     expect(team.closed).toBe(true);
     expect(() => team.parallelForSync(0, 10, () => {}, NO_FALLBACK)).toThrow('this parafor Team is closed: create a new Team to run more loops');
     await expect(team.parallelFor(0, 10, () => {})).rejects.toThrow('this parafor Team is closed');
+    // An empty range too: whether a call has work does not change whether the team can take it.
+    expect(() => team.parallelForSync(5, 5, () => {})).toThrow('this parafor Team is closed');
+    await expect(team.parallelReduce(5, 5, (a: number) => a, 'sum')).rejects.toThrow('this parafor Team is closed');
     {
       await using t2 = new Team({ numThreads: 2 });
       expect(t2.parallelReduceSync(0, 10, (a: number, i) => a + i, 'sum', NO_FALLBACK)).toBe(45);
@@ -299,6 +303,15 @@ describe('environment and introspection', () => {
     expect(runNode(code, { PARAFOR_SCHEDULE: 'sometimes' }).stderr).toContain('environment variable PARAFOR_SCHEDULE must be one of static, dynamic, guided, auto, optionally followed by ",chunk", got "sometimes"');
     expect(runNode(code, { PARAFOR_WAIT_POLICY: 'passive' }).stdout.trim()).toBe('00001111');
     expect(runNode(code, { PARAFOR_WAIT_POLICY: 'lazy' }).stderr).toContain('environment variable PARAFOR_WAIT_POLICY must be \'active\' or \'passive\', got "lazy"');
+  });
+
+  test('an option overrides its environment variable, which is then not parsed', () => {
+    const env = { PARAFOR_SCHEDULE: 'sometimes', OMP_WAIT_POLICY: 'lazy', PARAFOR_NUM_THREADS: 'many' };
+    const s = teamSettings({ schedule: 'guided', chunk: 4, waitPolicy: 'passive', numThreads: 3 }, env);
+    expect([s.schedule, s.chunk, s.spinUs, s.numThreads]).toEqual(['guided', 4, 0, 3]);
+    // A chunk alone takes the schedule (and not the chunk) from the environment.
+    expect(teamSettings({ chunk: 4, numThreads: 1 }, { PARAFOR_SCHEDULE: 'dynamic,8' })).toMatchObject({ schedule: 'dynamic', chunk: 4 });
+    expect(() => teamSettings({ chunk: 4, numThreads: 1 }, { PARAFOR_SCHEDULE: 'sometimes' })).toThrow('environment variable PARAFOR_SCHEDULE must be one of');
   });
 
   test('V8 and process-wide Node flags (refused for worker threads) do not stop a team from starting', () => {

@@ -227,7 +227,7 @@ describe('reduceLines', () => {
     const file = files['trailing newline']!;
     await expect(reduceLines(file, 5 as never, 'sum', { team })).rejects.toThrow(new TypeError('`fold` must be a function, got 5'));
     await expect(reduceLines(file, (async (acc: number) => acc) as never, 'sum', { team })).rejects.toThrow(
-      new TypeError('`fold` must be a synchronous function: parafor does not await what a body returns'),
+      new TypeError('`fold` must be a synchronous function: parafor does not await what a body returns, got async (acc) => acc'),
     );
     await expect(reduceLines(file, (n: number) => n, 'average' as never, { team })).rejects.toThrow(
       new RangeError("`reducer` must be one of 'sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor', got \"average\""),
