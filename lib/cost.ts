@@ -65,6 +65,11 @@ export class CostModel {
       this.#cost[key] = nsPerIteration;
     } else if (upper) {
       if (nsPerIteration < old) this.#cost[key] = nsPerIteration;
+    } else if (nsPerIteration < old / OUTLIER_FACTOR) {
+      // Taken as is: noise makes samples slower, not faster, so an estimate this far above
+      // a sample was inflated (a cold start's wall-time bound, a first call's compiling).
+      if (key === this.#suspect) this.#suspect = -1;
+      this.#cost[key] = nsPerIteration;
     } else if (nsPerIteration > OUTLIER_FACTOR * old && key !== this.#suspect) {
       this.#suspect = key;
     } else {

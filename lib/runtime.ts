@@ -195,11 +195,12 @@ export function perIndex(kind: number): boolean {
 
 /**
  * Per-index static blocks run in pieces, checking for an early stop (a failure elsewhere, a
- * cancellation, the caller's timeout) between them: at most this many iterations a piece,
- * and about PIECE_TARGET_MS of work when the body's cost is known (CTRL_PIECE), so that a
- * slow body still stops within a millisecond or so of a cancellation.
+ * cancellation, the caller's timeout) between them. A piece aims at PIECE_TARGET_MS of work:
+ * it starts from the caller's estimate (CTRL_PIECE, from the body's measured cost; 1 when
+ * there is none) and each thread adjusts it by timing its pieces, so a slow body stops
+ * within about one iteration and a cheap one pays one clock read per half millisecond.
  */
-export const PIECE = 1024;
+export const PIECE_MAX = 1 << 20;
 export const PIECE_TARGET_MS = 0.5;
 
 /**
@@ -297,19 +298,23 @@ function runChunks(
         if (between !== undefined) between();
       }
     } else {
-      // Pieces of r.piece iterations; with no estimate yet, from 1 up, doubling while a
-      // piece takes under PIECE_TARGET_MS (about 10 clock reads for a cheap body, and a
-      // 1 ms body keeps pieces of one iteration).
+      // A block that is one piece is not timed (a small loop pays no clock read); from the
+      // first piece that leaves work behind, each piece is timed (one read per piece) and
+      // the next one sized from it: doubled under half the target, cut to the target over
+      // twice it. An estimate made wrong by a cold start or by data is corrected in a piece.
       let piece = r.piece > 0 ? r.piece : 1;
-      let timing = r.piece === 0;
+      let t = 0;
       for (let a = first; a < last; ) {
         if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
         const hi = Math.min(last, a + piece);
-        const t0 = timing ? performance.now() : 0;
+        if (t === 0 && hi < last) t = performance.now();
         acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
-        if (timing) {
-          if (piece < PIECE && performance.now() - t0 < PIECE_TARGET_MS / 2) piece *= 2;
-          else timing = false;
+        if (t !== 0) {
+          const now = performance.now();
+          const took = now - t;
+          t = now;
+          if (took < PIECE_TARGET_MS / 2) piece = Math.min(PIECE_MAX, piece * 2);
+          else if (took > PIECE_TARGET_MS * 2) piece = Math.max(1, Math.floor((piece * PIECE_TARGET_MS) / took));
         }
         if (between !== undefined) between();
         a = hi;

@@ -48,7 +48,7 @@ import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
@@ -391,6 +391,8 @@ export class Team {
     const run = this.#mainRunner(bodyId, call.kind);
     if (run !== undefined && this.#serial(call)) return this.#runSerial(call, run);
     const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
+    // No runner here (a module body still loading on this thread): `if: false` runs on one worker.
+    if (!call.settings.parallel) oneWorker(call, region);
     if (this.#asyncInFlight) {
       throw new Error(
         'a synchronous call with a module body that is still loading on this thread cannot run while an ' +
@@ -433,16 +435,7 @@ export class Team {
     // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
     if (run !== undefined && this.#tiny(call)) return this.#runSerial(call, run);
     const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
-    if (!call.settings.parallel || region.p === 1) {
-      if (call.reducer === undefined) region.p = 1;
-      region.maxWorker = 1;
-      // A static schedule keeps its chunk: a reduction folds the same chunks per slot as in
-      // a parallel run (round-robin when chunked), so its bits do not change.
-      if (region.schedule !== SCHED_STATIC) {
-        region.schedule = SCHED_STATIC;
-        region.chunk = 0;
-      }
-    }
+    if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
     this.#reap();
     if (this.#failure) this.#recover();
     if (call.kind === KIND_REGION) await this.start(true, region.p);
@@ -484,7 +477,7 @@ export class Team {
     // worker now. A region needs all of its threads at once: wait until they serve.
     let hook: (() => void) | undefined;
     if (call.kind === KIND_REGION) this.#startAllSync(region.p - 1);
-    else hook = run === undefined ? this.#startAll(region.p - 1) : this.#ensureSyncMembers(region.p - 1);
+    else hook = run === undefined ? this.#startAll(region.maxWorker) : this.#ensureSyncMembers(region.p - 1);
     const timeout = call.settings.timeout;
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     if (timeout !== undefined) {
@@ -580,7 +573,7 @@ export class Team {
     region.identity = call.identity;
     region.start = call.start;
     region.end = call.end;
-    region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE) : 0;
+    region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
     const scratch = this.#serialScratch;
@@ -721,7 +714,7 @@ export class Team {
       spinUs,
       reducer: call.reducer?.id ?? 0,
       identity,
-      piece: perIndex(call.kind) ? this.#costs.piece(CostModel.key(body, call.kind), PIECE_TARGET_MS, PIECE) : 0,
+      piece: perIndex(call.kind) ? this.#costs.piece(CostModel.key(body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0,
       start: call.start,
       end: call.end,
     };
@@ -1214,6 +1207,21 @@ function keepAlive(): ReturnType<typeof setInterval> {
 }
 
 /** Combines partials left to right, in slot order. */
+/**
+ * Makes a region run as one thread on worker 1 (`if: false` and one-thread calls that the
+ * calling thread does not run itself). A reduction keeps its P static slots, and a static
+ * schedule its chunk: the slots fold the same iterations as in a parallel run (round-robin
+ * when chunked), so the bits do not change.
+ */
+function oneWorker(call: Call, region: Region): void {
+  if (call.reducer === undefined) region.p = 1;
+  region.maxWorker = 1;
+  if (region.schedule !== SCHED_STATIC) {
+    region.schedule = SCHED_STATIC;
+    region.chunk = 0;
+  }
+}
+
 /** The `shared` option of validated loop options. */
 function sharedOption(options: unknown): unknown {
   return options === undefined ? undefined : (options as { shared?: unknown }).shared;

@@ -52,6 +52,18 @@ describe('CostModel', () => {
     expect(m.below(KEY, 3999, 20)).toBe(true);
   });
 
+  test('a sample far under the estimate replaces it (an inflated estimate is corrected at once)', () => {
+    const m = new CostModel();
+    m.learn(KEY, 300_000, true); // a cold start's wall-time bound: 300 us per iteration
+    expect(m.piece(KEY, 0.5, 1 << 20)).toBe(1);
+    m.learn(KEY, 2, false); // the first real sample
+    expect(m.below(KEY, 1000, 20)).toBe(true);
+    expect(m.piece(KEY, 0.5, 1 << 20)).toBe(250_000);
+    m.learn(KEY, 3, false); // within 4x: averaged
+    expect(m.below(KEY, 7999, 20)).toBe(true);
+    expect(m.below(KEY, 8000, 20)).toBe(false);
+  });
+
   test('each loop is sampled on its own count: loops called in turn are all timed', () => {
     const m = new CostModel();
     const keys = [CostModel.key(1, 1), CostModel.key(2, 1), CostModel.key(3, 4), CostModel.key(4, 2)];
@@ -71,7 +83,7 @@ describe('CostModel', () => {
   test('pieces of per-index blocks: about the target time each, 1..max iterations, 0 while unknown', () => {
     const m = new CostModel();
     expect(m.piece(KEY, 0.5, 1024)).toBe(0);
-    m.learn(KEY, 2, false); // 2 ns per iteration: 250 000 fit in 0.5 ms, capped
+    m.learn(KEY, 2, false); // 2 ns per iteration: 250 000 fit in 0.5 ms, here capped
     expect(m.piece(KEY, 0.5, 1024)).toBe(1024);
     const slow = new CostModel();
     slow.learn(KEY, 2000, false); // 2 us

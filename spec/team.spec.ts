@@ -351,6 +351,22 @@ describe('module bodies', () => {
     await team.close();
   });
 
+  test('`if: false` runs as one thread while the module is still loading on the calling thread', () => {
+    const team = new Team({ numThreads: 3 });
+    const body = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'whoRan');
+    const threads = sharedArray(Int32Array, 3000);
+    const ids = sharedArray(Int32Array, 3000);
+    // Synchronous calls in a row: the module has no turn of the event loop to load here, so
+    // a worker runs the loop, as one thread.
+    for (let k = 0; k < 3; k++) {
+      threads.fill(0);
+      team.parallelForSync(0, 3000, body, { shared: { threads, ids }, if: false });
+      expect(new Set(threads)).toEqual(new Set([1]));
+      expect(new Set(ids)).toEqual(new Set([0]));
+    }
+    return team.close();
+  });
+
   test('a missing export or module fails with an error that names it', async () => {
     const team = new Team({ numThreads: 2 });
     const url = new URL('./fixtures/kernels.js', import.meta.url);
