@@ -126,6 +126,29 @@ describe('timeouts', () => {
   });
 });
 
+describe('timeouts in static per-index blocks', () => {
+  test('a slow per-index body on the static schedule stops near the deadline, first call or not', async () => {
+    // Static blocks run in timed pieces (about 0.5 ms each, one iteration for a slow body):
+    // with fixed pieces of 1024 iterations this call ran 3.5 s past a 100 ms timeout.
+    const team = new Team({ numThreads: 2 });
+    await team.start();
+    const slow = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    };
+    for (let k = 0; k < 2; k++) {
+      const t0 = Date.now();
+      expect(() => team.parallelForSync(0, 1000, slow, { timeout: 100 })).toThrow('did not finish within 100 ms and was cancelled');
+      expect(Date.now() - t0).toBeLessThan(1000);
+      const t1 = Date.now();
+      await expect(team.parallelFor(0, 1000, slow, { timeout: 100 })).rejects.toThrow('did not finish within 100 ms and was cancelled');
+      expect(Date.now() - t1).toBeLessThan(1000);
+    }
+    await usable(team);
+    await team.close();
+  });
+});
+
 describe('timeouts on the serial path', () => {
   test('`if: false`, one thread and the serial fallback are cancelled at the deadline too', async () => {
     const team = new Team({ numThreads: 2 });
