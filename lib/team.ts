@@ -589,7 +589,7 @@ export class Team {
     let result: unknown;
     let error: ErrorRecord | undefined;
     // A timeout is checked between chunks, as on the parallel path: past the deadline the
-    // run is cancelled (bodies see ctx.cancelled, the chunk loop stops) and the call fails.
+    // run is cancelled (the chunk loop stops before its next chunk) and the call fails.
     const timeout = call.settings.timeout;
     let hook: (() => void) | undefined;
     if (timeout !== undefined) {
