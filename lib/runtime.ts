@@ -195,12 +195,14 @@ export function perIndex(kind: number): boolean {
 
 /**
  * Per-index static blocks run in pieces, checking for an early stop (a failure elsewhere, a
- * cancellation, the caller's timeout) between them. A piece aims at PIECE_TARGET_MS of work:
- * it starts from the caller's estimate (CTRL_PIECE, from the body's measured cost; 1 when
- * there is none) and each thread adjusts it by timing its pieces, so a slow body stops
- * within about one iteration and a cheap one pays one clock read per half millisecond.
+ * cancellation, the caller's timeout) between them. A piece aims at PIECE_TARGET_MS of work
+ * and has at most PIECE_MAX iterations: it starts from the caller's estimate (CTRL_PIECE,
+ * from the body's measured cost; 1 when there is none), and each thread times its pieces
+ * while they are under the cap, so a slow body stops within about one iteration. A cheap
+ * body reaches the cap and is not timed any more; if it turns slow later, a stop waits for
+ * at most PIECE_MAX of its iterations.
  */
-export const PIECE_MAX = 1 << 20;
+export const PIECE_MAX = 1024;
 export const PIECE_TARGET_MS = 0.5;
 
 /**
@@ -298,23 +300,23 @@ function runChunks(
         if (between !== undefined) between();
       }
     } else {
-      // A block that is one piece is not timed (a small loop pays no clock read); from the
-      // first piece that leaves work behind, each piece is timed (one read per piece) and
-      // the next one sized from it: doubled under half the target, cut to the target over
-      // twice it. An estimate made wrong by a cold start or by data is corrected in a piece.
-      let piece = r.piece > 0 ? r.piece : 1;
+      // Pieces under the cap are timed (one clock read each) and the next one sized from
+      // the last: doubled under half the target, cut to the target over twice it, so an
+      // estimate made wrong by a cold start or by data is corrected in a piece. A block that
+      // is one piece, and pieces at the cap, are not timed (a cheap loop pays no clock read).
+      let piece = r.piece > 0 ? Math.min(r.piece, PIECE_MAX) : 1;
       let t = 0;
       for (let a = first; a < last; ) {
         if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
         const hi = Math.min(last, a + piece);
-        if (t === 0 && hi < last) t = performance.now();
+        if (t === 0 && hi < last && piece < PIECE_MAX) t = performance.now();
         acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
         if (t !== 0) {
           const now = performance.now();
           const took = now - t;
-          t = now;
           if (took < PIECE_TARGET_MS / 2) piece = Math.min(PIECE_MAX, piece * 2);
           else if (took > PIECE_TARGET_MS * 2) piece = Math.max(1, Math.floor((piece * PIECE_TARGET_MS) / took));
+          t = piece < PIECE_MAX ? now : 0;
         }
         if (between !== undefined) between();
         a = hi;

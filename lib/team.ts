@@ -391,8 +391,9 @@ export class Team {
     const run = this.#mainRunner(bodyId, call.kind);
     if (run !== undefined && this.#serial(call)) return this.#runSerial(call, run);
     const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
-    // No runner here (a module body still loading on this thread): `if: false` runs on one worker.
-    if (!call.settings.parallel) oneWorker(call, region);
+    // No runner here (a module body still loading on this thread): `if: false` and one-thread
+    // calls run on worker 1 (a one-slot region would otherwise have no worker to claim it).
+    if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
     if (this.#asyncInFlight) {
       throw new Error(
         'a synchronous call with a module body that is still loading on this thread cannot run while an ' +

@@ -147,6 +147,28 @@ describe('timeouts in static per-index blocks', () => {
     await usable(team);
     await team.close();
   });
+
+  test('a body that turns slow part way stops within a piece of its cheap iterations', async () => {
+    // Cheap indices let the pieces grow; from index 300 000 each index takes 0.2 ms. A piece
+    // has at most 1024 iterations, so a stop waits for about 0.2 s at most.
+    const team = new Team({ numThreads: 2 });
+    await team.start();
+    const body = (i: number, s: { out: Float64Array }) => {
+      if (i >= 300_000) {
+        const until = performance.now() + 0.2;
+        while (performance.now() < until);
+      }
+      s.out[i & 1023]! += 1;
+    };
+    const out = sharedArray(Float64Array, 1024);
+    for (const opts of [{}, { if: false }]) {
+      const t0 = Date.now();
+      expect(() => team.parallelForSync(0, 2_000_000, body, { shared: { out }, timeout: 100, ...opts })).toThrow('did not finish within 100 ms');
+      expect(Date.now() - t0).toBeLessThan(1500);
+    }
+    await usable(team);
+    await team.close();
+  });
 });
 
 describe('timeouts on the serial path', () => {

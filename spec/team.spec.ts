@@ -351,20 +351,28 @@ describe('module bodies', () => {
     await team.close();
   });
 
-  test('`if: false` runs as one thread while the module is still loading on the calling thread', () => {
-    const team = new Team({ numThreads: 3 });
-    const body = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'whoRan');
+  test('`if: false` and one-thread calls run as one thread while the module is still loading on the calling thread', async () => {
+    const url = new URL('./fixtures/kernels.js', import.meta.url);
     const threads = sharedArray(Int32Array, 3000);
     const ids = sharedArray(Int32Array, 3000);
     // Synchronous calls in a row: the module has no turn of the event loop to load here, so
-    // a worker runs the loop, as one thread.
-    for (let k = 0; k < 3; k++) {
-      threads.fill(0);
-      team.parallelForSync(0, 3000, body, { shared: { threads, ids }, if: false });
-      expect(new Set(threads)).toEqual(new Set([1]));
-      expect(new Set(ids)).toEqual(new Set([0]));
+    // a worker runs the loop, as one thread. (A one-slot region once had no worker to claim
+    // it and hung: the timeout turns such a hang into a failure.)
+    const cases: [number, object][] = [
+      [3, { if: false }],
+      [3, { numThreads: 1 }],
+      [1, {}],
+    ];
+    for (const [teamThreads, opts] of cases) {
+      const team = new Team({ numThreads: teamThreads });
+      const body = moduleBody(url, 'whoRan');
+      for (let k = 0; k < 3; k++) {
+        threads.fill(0);
+        team.parallelForSync(0, 3000, body, { shared: { threads, ids }, timeout: 10_000, ...opts });
+        expect([teamThreads, opts, new Set(threads), new Set(ids)]).toEqual([teamThreads, opts, new Set([1]), new Set([0])]);
+      }
+      await team.close();
     }
-    return team.close();
   });
 
   test('a missing export or module fails with an error that names it', async () => {
