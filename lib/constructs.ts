@@ -42,9 +42,6 @@ function functionSource(name: string, fn: unknown): string {
   return source;
 }
 
-/** The generated map body of each function mapped so far. */
-const mapBodies = new WeakMap<object, RangeFold<unknown[], unknown>>();
-
 const MAP_KEYS = new Set(['shared', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
 
 export function mapCall(
@@ -53,17 +50,12 @@ export function mapCall(
   options: LoopOptionsOf<unknown> | undefined,
 ): { body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> } {
   if (!Array.isArray(items)) throw badOption('items', items, 'an array');
+  const source = functionSource('fn', fn);
   checkKeys('options', options, MAP_KEYS);
-  // A function mapped again skips its source checks and the lookup by source.
-  let body = typeof fn === 'function' ? mapBodies.get(fn) : undefined;
-  if (body === undefined) {
-    const source = functionSource('fn', fn);
-    body = generate(
-      `map\n${source}`,
-      `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) acc.push(f(s.items[i], i, s.shared));\n  return acc;\n}`,
-    );
-    mapBodies.set(fn as object, body);
-  }
+  const body = generate(
+    `map\n${source}`,
+    `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) acc.push(f(s.items[i], i, s.shared));\n  return acc;\n}`,
+  );
   // Static blocks, in thread order: concatenating the partials keeps the items' order.
   return { body, options: { ...options, shared: { items, shared: options?.shared }, schedule: 'static' } };
 }
