@@ -67,6 +67,27 @@ describe('bad arguments', () => {
     await expect(team.parallelReduce(0, 10, (a: number) => a, 'mean' as never)).rejects.toThrow(RangeError);
   });
 
+  test('a key known to one kind of options is still refused by another right after (the last-key cache)', () => {
+    // checkKeys remembers the last key it found and in which set: `timeout` just accepted for a
+    // loop must not pass a Team's options, nor `schedule` a parallelMap's.
+    team.parallelForSync(0, 2, noop, { timeout: 1000 });
+    expect(() => new Team({ timeout: 5 } as never)).toThrow('unknown option `timeout` in `options`; known options: numThreads, waitPolicy, spinUs, schedule, chunk, serialBelowUs, resourceLimits');
+    team.parallelForSync(0, 2, noop, { schedule: 'dynamic' });
+    expect(() => team.parallelMapSync([1], (x: number) => x, { schedule: 'dynamic' } as never)).toThrow('unknown option `schedule`');
+    team.parallelForSync(0, 2, noop, { chunk: 1 });
+    expect(() => team.parallelForSync(0, 2, noop, { chunk: 1, chunks: 2 } as never)).toThrow('unknown option `chunks`');
+  });
+
+  test('reducer names resolve to their own reducer after another was used (the last-name cache)', () => {
+    const fold = (a: number, i: number) => (a > i ? a : i);
+    expect(team.parallelReduceSync(0, 10, (a: number, i: number) => a + i, 'sum')).toBe(45);
+    expect(team.parallelReduceSync(0, 10, fold, 'max')).toBe(9);
+    expect(team.parallelReduceSync(0, 10, fold, 'max')).toBe(9);
+    expect(team.parallelReduceSync(1, 5, (a: number, i: number) => a * i, 'prod')).toBe(24);
+    expect(() => team.parallelReduceSync(0, 10, fold, 'avg' as never)).toThrow('`reducer` must be one of');
+    expect(team.parallelReduceSync(0, 10, (a: number, i: number) => a + i, 'sum')).toBe(45);
+  });
+
   test('options that for-in does not list (class getters, non-enumerable properties) are read too', () => {
     const seen = sharedArray(Int32Array, 1);
     const body = (i: number, s: Int32Array, ctx: { numThreads: number }) => void (s[0] = ctx.numThreads);
