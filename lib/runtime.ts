@@ -290,8 +290,8 @@ function runChunks(
     const first = staticStart(n, r.p, slot);
     const last = staticStart(n, r.p, slot + 1);
     if (!perIndex(r.kind)) {
-      // One chunk: a call outside any loop. V8 inlines the body here, and its loop nested
-      // in a chunk loop ran 1.2-1.6x slower than the plain function (a 3000-element sum).
+      // One chunk: a call outside any loop (no loop overhead per slot; the 1.2-1.6x gap once
+      // blamed on the chunk loop was the baseline's constant array: performance.md, core issue 9).
       // The look at CTRL_ERROR is a hint (a failure elsewhere after it does not stop this
       // chunk either), so a plain read does: a racing store seen late costs one chunk of
       // work, never a wrong result. Atomics.load costs about 10 ns: V8 does not inline it.
