@@ -18,7 +18,7 @@ function find(k, impl, threads, variant) {
 }
 
 /** Per kernel: the time and speedup of every contestant at every thread count. */
-export function kernelRows(k, threads) {
+export function kernelRows(k) {
   const serialJs = find(k, 'serial JS', 1).median;
   const serialC = find(k, 'C serial', 1)?.median;
   const groups = new Map();
@@ -60,7 +60,7 @@ export function targets(r) {
     for (const name of ['sqrtsum', 'mandelbrot', 'spectral', 'jacobi', 'histogram']) {
       const k = byName[name];
       if (!k) continue;
-      const rows = kernelRows(k, r.threads);
+      const rows = kernelRows(k);
       // The plain body (the first variant); the lo|0 workaround is reported beside it, not used here.
       const p = rows.groups.find((g) => g.impl === 'parafor');
       const c = rows.groups.find((g) => g.impl === 'C OpenMP' && g.variant === p.variant) ?? rows.groups.find((g) => g.impl === 'C OpenMP');
@@ -74,7 +74,7 @@ export function targets(r) {
       });
     }
     for (const k of kern.kernels) {
-      const rows = kernelRows(k, r.threads);
+      const rows = kernelRows(k);
       for (const g of rows.groups.filter((x) => x.impl === 'parafor')) {
         const a = g.by[cores]?.time;
         const b = g.by[over]?.time;
@@ -84,7 +84,7 @@ export function targets(r) {
     for (const name of ['fine', 'fine-steps']) {
       const k = byName[name];
       if (!k) continue;
-      const rows = kernelRows(k, r.threads);
+      const rows = kernelRows(k);
       const best = (impl) => Math.min(...Object.values(rows.groups.find((g) => g.impl === impl)?.by ?? {}).map((x) => x.time));
       const p = Math.min(...rows.groups.filter((g) => g.impl === 'parafor' && !g.variant.includes('serialBelowUs') && !g.variant.includes('workaround')).flatMap((g) => Object.values(g.by).map((x) => x.time)));
       for (const peer of ['piscina', 'threads.js']) {
@@ -153,7 +153,7 @@ export function renderMarkdown(r) {
     L.push(`| kernel | contestant | ${ts.map((t) => `T=${t}`).join(' | ')} |`);
     L.push(`|---|---|${ts.map(() => '---').join('|')}|`);
     for (const k of kern.kernels) {
-      const rows = kernelRows(k, ts);
+      const rows = kernelRows(k);
       const load = k.load ? ` (load ${k.load.join(' -> ')})` : '';
       L.push(`| **${k.name}** ${k.sizeLabel}${load} | serial JS ${ms(rows.serialJs)} ms${rows.serialC ? `; C serial ${ms(rows.serialC)} ms` : ''} | ${ts.map(() => '').join(' | ')} |`);
       for (const g of rows.groups) {
@@ -193,7 +193,7 @@ const COLORS = { parafor: '#1f77b4', piscina: '#ff7f0e', 'threads.js': '#2ca02c'
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function speedupChart(k, threads) {
-  const rows = kernelRows(k, threads);
+  const rows = kernelRows(k);
   const W = 520;
   const H = 300;
   const pad = { l: 45, r: 190, t: 30, b: 35 };

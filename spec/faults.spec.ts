@@ -174,7 +174,7 @@ describe('timeouts in static per-index blocks', () => {
 describe('timeouts on the serial path', () => {
   test('`if: false`, one thread and the serial fallback are cancelled at the deadline too', async () => {
     const team = new Team({ numThreads: 2 });
-    const slow = (i: number) => {
+    const slow = (_i: number) => {
       const until = performance.now() + 1;
       while (performance.now() < until);
     };

@@ -12,9 +12,9 @@ test('bodies and folds are typed from `shared` and the reducer', () => {
   }, { shared: { xs } });
   const total: number = parallelReduceSync(0, 8, (acc, i, s) => acc + s.xs[i]!, 'sum', { shared: { xs } });
   expect(total).toBe(28);
-  const hist: Float64Array = team.parallelReduceSync(0, 8, (acc: Float64Array, i) => acc, {
+  const hist: Float64Array = team.parallelReduceSync(0, 8, (acc: Float64Array, _i) => acc, {
     identity: () => new Float64Array(2),
-    combine: (a, b) => a,
+    combine: (a, _b) => a,
   });
   expect(hist).toHaveLength(2);
 
