@@ -4,7 +4,7 @@
  */
 import { bodySource } from './body.js';
 import { badOption } from './errors.js';
-import { checkKeys } from './options.js';
+import { checkKeys, optionKeys } from './options.js';
 import type { LoopContext } from './context.js';
 import type { CustomReducer } from './reducers.js';
 import type { LoopOptionsOf, RangeFold } from './types.js';
@@ -42,7 +42,7 @@ function functionSource(name: string, fn: unknown): string {
   return source;
 }
 
-const MAP_KEYS = new Set(['shared', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
+const MAP_KEYS = optionKeys(['shared', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
 
 export function mapCall(
   items: unknown,

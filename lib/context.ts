@@ -16,7 +16,7 @@ import {
 import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
 import { badOption, notFunction } from './errors.js';
-import { checkBounds, checkChunk, checkKeys, checkSchedule } from './options.js';
+import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from './options.js';
 
 /** What every body receives as `ctx`. */
 export class LoopContext {
@@ -52,7 +52,7 @@ export interface WorkshareOptions {
   nowait?: boolean;
 }
 
-const WS_KEYS = new Set(['schedule', 'chunk', 'nowait']);
+const WS_KEYS = optionKeys(['schedule', 'chunk', 'nowait']);
 
 /** Lock word of a critical section name: a string hash, the same on every thread. */
 function lockIndex(name: string): number {

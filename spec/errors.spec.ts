@@ -67,9 +67,9 @@ describe('bad arguments', () => {
     await expect(team.parallelReduce(0, 10, (a: number) => a, 'mean' as never)).rejects.toThrow(RangeError);
   });
 
-  test('a key known to one kind of options is still refused by another right after (the last-key cache)', () => {
-    // checkKeys remembers the last key it found and in which set: `timeout` just accepted for a
-    // loop must not pass a Team's options, nor `schedule` a parallelMap's.
+  test('a key known to one kind of options is still refused by another right after', () => {
+    // Each kind of options has its own key test: `timeout` just accepted for a loop must not
+    // pass a Team's options, nor `schedule` a parallelMap's.
     team.parallelForSync(0, 2, noop, { timeout: 1000 });
     expect(() => new Team({ timeout: 5 } as never)).toThrow('unknown option `timeout` in `options`; known options: numThreads, waitPolicy, spinUs, schedule, chunk, serialBelowUs, resourceLimits');
     team.parallelForSync(0, 2, noop, { schedule: 'dynamic' });

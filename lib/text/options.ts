@@ -3,10 +3,9 @@
  * Messages follow the core's (lib/options.ts): they name the option and the value, with a
  * TypeError for a wrong type and a RangeError for a value out of range.
  */
-import { checkKeys } from '../options.js';
 import { badOption, notPositiveInteger, unknownName } from '../errors.js';
 import { getDefaultTeam } from '../index.js';
-import { checkThreads } from '../options.js';
+import { checkKeys, checkThreads, optionKeys } from '../options.js';
 import { snapshotShared } from '../shared.js';
 import { Team } from '../team.js';
 
@@ -52,8 +51,9 @@ export interface TextSettings {
   readonly shared: unknown;
 }
 
-const LOAD_KEYS = new Set(['numThreads', 'blockSize', 'keepCR', 'team']);
-const REDUCE_KEYS = new Set([...LOAD_KEYS, 'encoding', 'shared']);
+const LOAD_NAMES = ['numThreads', 'blockSize', 'keepCR', 'team'];
+const LOAD_KEYS = optionKeys(LOAD_NAMES);
+const REDUCE_KEYS = optionKeys([...LOAD_NAMES, 'encoding', 'shared']);
 
 function checkBlockSize(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger('blockSize', value);
