@@ -468,7 +468,7 @@ export class Team {
     }
     // Whole-region wall time times the threads bounds the per-iteration cost from above.
     this.#costs.learn(CostModel.key(bodyId, call.kind), ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
-    return this.#collect(call, region, undefined, []);
+    return this.#collect(call, region, undefined, customPartials(call));
   }
 
   #runSync(call: Call, region: Region, run: Runner | undefined): unknown {
@@ -494,7 +494,7 @@ export class Team {
     this.#publish(region);
     this.#inFlight = true;
     let errors: Map<number, ErrorRecord> | undefined;
-    const partials: unknown[] = [];
+    const partials = customPartials(call);
     const scratch = this.#scratch;
     scratch.iterations = 0;
     // Timed when the cost model asks for a sample (cost.ts: the clock is not free).
@@ -536,7 +536,7 @@ export class Team {
   }
 
   /** One slot of a parallel run on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
-  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[]): ErrorRecord | undefined {
+  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[] | undefined): ErrorRecord | undefined {
     const scratch = this.#scratch;
     let acc: unknown;
     let error: ErrorRecord | undefined;
@@ -550,7 +550,7 @@ export class Team {
     }
     if (error === undefined && call.reducer !== undefined) {
       if (call.reducer.id !== REDUCER_CUSTOM) this.#control.f64[F64_PARTIALS + slot] = acc as number;
-      else partials[slot] = acc;
+      else partials![slot] = acc;
     }
     return error;
   }
@@ -586,7 +586,7 @@ export class Team {
     // Built-in partials are combined as they come, left to right (combine()'s order); a
     // custom reducer's are combined after the region, as in a parallel run (its combine
     // may call parafor, which must not run nested).
-    const partials: unknown[] | undefined = red !== undefined && red.id === REDUCER_CUSTOM ? [] : undefined;
+    const partials = customPartials(call);
     let result: unknown;
     let error: ErrorRecord | undefined;
     // A timeout is checked between chunks, as on the parallel path: past the deadline the
@@ -809,19 +809,20 @@ export class Team {
   }
 
   /** Reads a finished region's outcome: the first error, or the combined reduction. */
-  #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[]): unknown {
+  #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[] | undefined): unknown {
     const c = this.#control;
     const failed = Atomics.load(c.i32, CTRL_ERROR);
-    const custom = call.reducer !== undefined && call.reducer.id === REDUCER_CUSTOM;
-    const errors = caught ?? new Map<number, ErrorRecord>();
-    if (failed !== 0 || custom) {
+    // Nothing is allocated for a region that succeeded without a custom reducer.
+    let errors = caught;
+    if (failed !== 0 || partials !== undefined) {
+      errors ??= new Map<number, ErrorRecord>();
       const ports = this.#members.filter((m): m is Member => m !== undefined).map((m) => m.port);
       for (const port of [...ports, ...this.#retired]) {
         for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
           const msg = got.message as FromWorker;
           if (msg.region !== r.id) continue;
           if (msg.t === 'error') errors.set(msg.error.threadId, msg.error);
-          else partials[msg.slot] = msg.value;
+          else if (partials !== undefined) partials[msg.slot] = msg.value;
         }
       }
     }
@@ -831,16 +832,18 @@ export class Team {
     }
     if (failed === CANCELLED) throw this.#cancelReason;
     if (failed !== 0) {
-      const first = errors.get(failed - 1) ?? errors.values().next().value;
+      const first = errors?.get(failed - 1) ?? errors?.values().next().value;
       if (first === undefined) throw new Error(`parafor internal error: region ${r.id} failed in slot ${failed - 1} but no error arrived`);
       throw rebuildError(first);
     }
-    if (call.reducer === undefined) return undefined;
-    if (!custom) {
-      const f64 = c.f64;
-      for (let s = 0; s < r.p; s++) partials[s] = f64[F64_PARTIALS + s];
-    }
-    return combine(call.reducer, partials, r.p);
+    const red = call.reducer;
+    if (red === undefined) return undefined;
+    if (partials !== undefined) return combine(red, partials, r.p);
+    // Built-in partials, from the control block, left to right (combine()'s order).
+    const f64 = c.f64;
+    let acc: unknown = f64[F64_PARTIALS];
+    for (let s = 1; s < r.p; s++) acc = red.combine(acc, f64[F64_PARTIALS + s]);
+    return acc;
   }
 
   // ---- bodies and payloads -----------------------------------------------------------
@@ -1205,6 +1208,11 @@ function withoutRefused(execArgv: readonly string[], err: unknown): string[] | u
 /** A timer that keeps the event loop alive while an asynchronous wait is pending. */
 function keepAlive(): ReturnType<typeof setInterval> {
   return setInterval(() => undefined, 2 ** 30);
+}
+
+/** A custom reducer's partials (they travel by message), undefined for built-in reducers and loops. */
+function customPartials(call: Call): unknown[] | undefined {
+  return call.reducer !== undefined && call.reducer.id === REDUCER_CUSTOM ? [] : undefined;
 }
 
 /** Combines partials left to right, in slot order. */
