@@ -131,7 +131,15 @@ export interface OptionKeys {
  */
 export function optionKeys(names: readonly string[]): OptionKeys {
   const cases = names.map((n) => `case ${JSON.stringify(n)}:`).join(' ');
-  const has = new Function('key', `"use strict"; switch (key) { ${cases} return true; default: return false; }`) as (key: string) => boolean;
+  let has: (key: string) => boolean;
+  try {
+    has = new Function('key', `"use strict"; switch (key) { ${cases} return true; default: return false; }`) as (key: string) => boolean;
+  } catch {
+    // Code generation from strings disabled (node --disallow-code-generation-from-strings):
+    // importing parafor still works; its calls then fail where bodies are compiled.
+    const set = new Set(names);
+    has = (key) => set.has(key);
+  }
   return Object.freeze({ names: Object.freeze([...names]), has });
 }
 

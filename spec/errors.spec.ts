@@ -1,6 +1,7 @@
 // Bad input gets a TypeError or RangeError naming the argument and the value; body errors
 // reach the caller with their name, message, stack and index; the team stays usable.
 import { Team, sharedArray, parallelForSync, parallelFor, moduleBody } from 'parafor';
+import { runNode } from './helpers.js';
 
 const team = new Team({ numThreads: 3 });
 beforeAll(() => team.start(true));
@@ -76,6 +77,27 @@ describe('bad arguments', () => {
     expect(() => team.parallelMapSync([1], (x: number) => x, { schedule: 'dynamic' } as never)).toThrow('unknown option `schedule`');
     team.parallelForSync(0, 2, noop, { chunk: 1 });
     expect(() => team.parallelForSync(0, 2, noop, { chunk: 1, chunks: 2 } as never)).toThrow('unknown option `chunks`');
+  });
+
+  test('parafor imports with code generation from strings disallowed, and still refuses unknown options', () => {
+    // Option keys are tested by a switch compiled with new Function; without code generation
+    // they fall back to a Set. Calls then fail where bodies are compiled, with V8's EvalError.
+    const res = runNode(
+      `import { Team } from 'parafor';
+       try { new Team({ numThreds: 2 }); } catch (e) { console.log(e.message); }
+       const team = new Team({ numThreads: 2 });
+       try { team.parallelForSync(0, 4, () => {}); } catch (e) { console.log(e.name); }
+       await team.close();`,
+      {},
+      30_000,
+      ['--disallow-code-generation-from-strings'],
+    );
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim().split('\n')).toEqual([
+      'unknown option `numThreds` in `options`; known options: numThreads, waitPolicy, spinUs, schedule, chunk, serialBelowUs, resourceLimits',
+      'EvalError',
+    ]);
+    expect(res.status).toBe(0);
   });
 
   test('reducer names resolve to their own reducer after another was used (the last-name cache)', () => {
