@@ -4,7 +4,7 @@
  * `npm run perf:quick` is the smoke run (seconds): small sizes, one repetition, every
  * checksum verified; it exits non-zero when anything disagrees.
  *
- *   node perf/run.mjs [--quick] [--scale=1] [--reps=3] [--steps=native,micro,kernels,cold,idle] [--out=perf/results]
+ *   node perf/run.mjs [--quick] [--scale=1] [--reps=5] [--steps=native,micro,kernels,cold,idle] [--out=perf/results]
  *
  * Each step is a child process (perf/steps/*.mjs) that prints JSON on stdout and progress
  * on stderr; the steps that need a fresh process (cold start) start their own.
@@ -23,7 +23,9 @@ const quick = Boolean(args.quick);
 const cores = availableParallelism();
 const threads = threadCounts(cores, quick);
 const scale = Number(args.scale ?? (quick ? 0.01 : 1));
-const reps = Number(args.reps ?? (quick ? 1 : 3));
+// Five: a median that survives two repetitions caught in one of the machine's slow windows
+// (docs/performance.md, "Slow windows").
+const reps = Number(args.reps ?? (quick ? 1 : 5));
 const steps = String(args.steps ?? 'native,micro,kernels,cold,idle').split(',');
 const out = path.resolve(String(args.out ?? path.join(here, 'results', quick ? 'quick' : '.')));
 
