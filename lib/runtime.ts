@@ -212,6 +212,8 @@ export const PIECE_TARGET_MS = 0.5;
  */
 export interface SlotScratch extends Fault {
   iterations: number;
+  /** The slot in flight of runSerialBlocks, for error reports. */
+  slot: number;
   /** The chunk in flight, for error reports. */
   lo: number;
   hi: number;
@@ -223,7 +225,7 @@ export interface SlotScratch extends Fault {
 }
 
 export function newScratch(): SlotScratch {
-  return { index: 0, iterations: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxs: [] };
+  return { index: 0, iterations: 0, slot: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxs: [] };
 }
 
 function loopContext(scratch: SlotScratch, slot: number, p: number, sync: Int32Array): LoopContext {
@@ -263,6 +265,58 @@ export function runSlot(
     failSlot(sync, slot);
     return undefined;
   }
+}
+
+/** What runSerialBlocks needs of a built-in reducer (its identity is a number). */
+export interface SerialReducer {
+  readonly identity: unknown;
+  readonly combine: (a: unknown, b: unknown) => unknown;
+}
+
+/**
+ * The serial fallback's short form (team.ts, #runSerial): the P static blocks of
+ * [start, end) in slot order on this thread, one runner call each, the partials combined
+ * left to right as they come: the same iterations and the same order of operations as the
+ * parallel static run, so the same bits. P is 1 for a loop (`red` undefined). No pieces and
+ * no chunk loop: without a timeout nothing stops a serial run between chunks, and a call
+ * short enough to run serially has at most a few. No try either (see runChunks): the caller
+ * catches, and finds the block in flight in `scratch` (lo, hi; its slot is `scratch.slot`).
+ */
+export function runSerialBlocks(
+  runner: Runner,
+  red: SerialReducer | undefined,
+  p: number,
+  start: number,
+  end: number,
+  shared: unknown,
+  sync: Int32Array,
+  scratch: SlotScratch,
+): unknown {
+  const int32 = start >= -0x80000000 && end <= 0x7fffffff;
+  scratch.slot = 0;
+  if (red === undefined) {
+    runChunk(runner, undefined, start, end, shared, loopContext(scratch, 0, 1, sync), scratch, int32);
+    return undefined;
+  }
+  const n = end - start;
+  // staticStart's blocks, with one division for all of them.
+  const q = Math.floor(n / p);
+  const extra = n - q * p;
+  // `+`: V8 then knows the accumulator is a number from the start. Inlined into a caller
+  // where it might also be `undefined` (a loop's) or any value (a field of the reducer),
+  // the body's accumulator became a tagged value, converted or boxed on every iteration:
+  // 4-5x slower (perf/repro/serial-short.mjs).
+  let result = 0;
+  let lo = start;
+  for (let slot = 0; slot < p; slot++) {
+    const hi = lo + q + (slot < extra ? 1 : 0);
+    scratch.slot = slot;
+    let acc = +(red.identity as number);
+    if (lo < hi) acc = runChunk(runner, acc, lo, hi, shared, loopContext(scratch, slot, p, sync), scratch, int32) as number;
+    result = slot === 0 ? acc : (red.combine(result, acc) as number);
+    lo = hi;
+  }
+  return result;
 }
 
 /**

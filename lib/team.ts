@@ -48,7 +48,7 @@ import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
+import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
@@ -562,6 +562,44 @@ export class Team {
    * bit, as the parallel static run.
    */
   #runSerial(call: Call, run: Runner): unknown {
+    const red = call.reducer;
+    const s = call.settings;
+    // The common case, in short (runSerialBlocks): a loop (a region's body needs a region
+    // context), no timeout to check between chunks, no custom reducer's partials to keep,
+    // and no static chunk to deal round-robin.
+    if (call.kind !== KIND_REGION && s.timeout === undefined && (red === undefined || (red.id !== REDUCER_CUSTOM && (s.chunk === undefined || s.schedule !== 'static')))) {
+      return this.#runSerialShort(call, run, red);
+    }
+    return this.#runSerialSlots(call, run);
+  }
+
+  /** #runSerial's short form: the blocks in one call, no region descriptor, no pieces. */
+  #runSerialShort(call: Call, run: Runner, red: ResolvedReducer | undefined): unknown {
+    const n = call.end - call.start;
+    const key = CostModel.key(call.body, call.kind);
+    const measure = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs);
+    const t0 = measure ? performance.now() : 0;
+    const sync = this.#serialSync;
+    // ctx.cancelled reads it: a timed-out serial run before this one left it set.
+    sync[CTRL_ERROR] = 0;
+    const scratch = this.#serialScratch;
+    let result: unknown;
+    // No `finally`: V8 compiled the body's loop, inlined here, 3-4x slower inside a
+    // try/finally (perf/repro/serial-short.mjs); a try/catch costs nothing.
+    enterRegion();
+    try {
+      result = runSerialBlocks(run, red, red === undefined ? 1 : call.settings.numThreads, call.start, call.end, call.shared, sync, scratch);
+    } catch (thrown) {
+      leaveRegion();
+      throw rebuildError(recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: scratch.slot }));
+    }
+    leaveRegion();
+    if (measure) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / n, false);
+    return result;
+  }
+
+  /** #runSerial in full: the slots of a static region, one after the other, as runSlot runs them. */
+  #runSerialSlots(call: Call, run: Runner): unknown {
     // Static blocks: one for a loop, the P slots in order for a reduction, each folding the
     // iterations it folds in a parallel static run (its block, or its round-robin chunks
     // when the schedule has a chunk): the same bits.

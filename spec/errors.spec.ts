@@ -1,6 +1,6 @@
 // Bad input gets a TypeError or RangeError naming the argument and the value; body errors
 // reach the caller with their name, message, stack and index; the team stays usable.
-import { Team, sharedArray, parallelForSync, parallelFor, moduleBody } from 'parafor';
+import { Team, sharedArray, parallelForSync, parallelFor, moduleBody, inParallel } from 'parafor';
 import { runNode } from './helpers.js';
 
 const team = new Team({ numThreads: 3 });
@@ -185,6 +185,56 @@ describe('body errors', () => {
       expect(thrown!.stack).toContain(`at parafor loop index ${at}`);
       usable();
     }
+  });
+
+  test('serial runs report the block in flight and its slot, and leave the region', () => {
+    // A reduction on 3 threads run serially: blocks [0, 34), [34, 67), [67, 100) in order.
+    const fold = (a: number, i: number, s: { at: number }) => {
+      if (i === s.at) throw new RangeError(`fold failed at ${i}`);
+      return a + i;
+    };
+    const range = (a: number, lo: number, hi: number, s: { at: number }) => {
+      for (let i = lo; i < hi; i++) if (i === s.at) throw new RangeError(`range failed at ${i}`);
+      return a + hi - lo;
+    };
+    // The fallback learns the bodies' cost first, from serial runs (a parallel run whose
+    // slots the workers all took teaches it nothing).
+    team.parallelReduceSync(0, 100, fold, 'sum', { shared: { at: -1 }, numThreads: 3, if: false });
+    team.parallelReduceRangeSync(0, 100, range, 'sum', { shared: { at: -1 }, numThreads: 3, if: false });
+    for (const at of [0, 40, 99]) {
+      const slot = at < 34 ? 0 : at < 67 ? 1 : 2;
+      const block = [[0, 34], [34, 67], [67, 100]][slot];
+      for (const opts of [{ if: false }, { serialBelowUs: 1e9 }]) {
+        let thrown: (Error & { index?: number; threadId?: number; chunk?: [number, number] }) | undefined;
+        try {
+          team.parallelReduceSync(0, 100, fold, 'sum', { shared: { at }, numThreads: 3, ...opts });
+        } catch (e) {
+          thrown = e as typeof thrown;
+        }
+        expect(thrown).toBeInstanceOf(RangeError);
+        expect([thrown!.message, thrown!.index, thrown!.threadId, thrown!.chunk]).toEqual([`fold failed at ${at}`, at, slot, block]);
+        expect(inParallel()).toBe(false);
+        try {
+          team.parallelReduceRangeSync(0, 100, range, 'sum', { shared: { at }, numThreads: 3, ...opts });
+          thrown = undefined;
+        } catch (e) {
+          thrown = e as typeof thrown;
+        }
+        // A range body reports the first index of its chunk.
+        expect([thrown!.message, thrown!.index, thrown!.threadId, thrown!.chunk]).toEqual([`range failed at ${at}`, block![0], slot, block]);
+        expect(inParallel()).toBe(false);
+      }
+    }
+    // A loop runs as one block on thread 0.
+    let thrown: (Error & { index?: number; threadId?: number; chunk?: [number, number] }) | undefined;
+    try {
+      team.parallelForSync(5, 50, (i) => { if (i === 44) throw new Error('loop'); }, { if: false });
+    } catch (e) {
+      thrown = e as typeof thrown;
+    }
+    expect([thrown!.index, thrown!.threadId, thrown!.chunk]).toEqual([44, 0, [5, 50]]);
+    expect(inParallel()).toBe(false);
+    usable();
   });
 
   test('async: rejects the same way, keeps custom names and codes', async () => {

@@ -193,6 +193,12 @@ describe('timeouts on the serial path', () => {
         return a + 1;
       };
       expect(() => team.parallelReduceSync(0, 5000, slowFold, 'sum', { ...opts, timeout: 50, chunk: 1 })).toThrow('did not finish within 50 ms');
+      // The next serial call, without a timeout (the short form), is not cancelled.
+      const cancelled = (a: number, _i: number, _s: unknown, ctx: { cancelled: boolean }) => a + (ctx.cancelled ? 1 : 0);
+      expect(team.parallelReduceSync(0, 10, cancelled, 'sum', { if: false })).toBe(0);
+      expect(team.parallelForRangeSync(0, 10, (_lo, _hi, _s, ctx) => {
+        if (ctx.cancelled) throw new Error('cancelled');
+      }, { if: false })).toBeUndefined();
     }
     await usable(team);
     await team.close();

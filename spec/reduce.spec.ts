@@ -99,6 +99,62 @@ describe('floating-point reproducibility', () => {
   });
 });
 
+describe('the serial fallback in short (runSerialBlocks)', () => {
+  // A serial reduction with a built-in reducer, no timeout and no static chunk takes the
+  // short form: the P static blocks as one runner call each. The same blocks, the same bits.
+  const fold = (a: number, i: number) => a + Math.sqrt(i) / (1 + (i % 7));
+  const range = (a: number, lo: number, hi: number) => {
+    for (let i = lo; i < hi; i++) a += Math.sqrt(i) / (1 + (i % 7));
+    return a;
+  };
+  test('every block split (more threads than iterations too) gives the bits of the parallel static run', () => {
+    const probe = new Team({ numThreads: 2 });
+    try {
+      for (const n of [1, 2, 3, 5, 7, 64, 1001]) {
+        for (const numThreads of [1, 2, 3, 4, 6]) {
+          const parallel = team.parallelReduceSync(0, n, fold, 'sum', { numThreads, ...NO_FALLBACK });
+          // By hand: slot t folds [t * q + min(t, r), ...) from the identity; left to right.
+          const q = Math.floor(n / numThreads);
+          const r = n % numThreads;
+          let want = 0;
+          for (let t = 0; t < numThreads; t++) {
+            let part = 0;
+            for (let i = t * q + Math.min(t, r); i < (t + 1) * q + Math.min(t + 1, r); i++) part = fold(part, i);
+            want = t === 0 ? part : want + part;
+          }
+          expect([n, numThreads, Object.is(parallel, want)]).toEqual([n, numThreads, true]);
+          for (const opts of [{ if: false }, { schedule: 'dynamic' as const, serialBelowUs: 1e9 }, { schedule: 'guided' as const, if: false }]) {
+            expect([n, numThreads, opts, Object.is(team.parallelReduceSync(0, n, fold, 'sum', { numThreads, ...opts }), want)]).toEqual([n, numThreads, opts, true]);
+            expect([n, numThreads, opts, Object.is(team.parallelReduceRangeSync(0, n, range, 'sum', { numThreads, ...opts }), want)]).toEqual([n, numThreads, opts, true]);
+          }
+          // A team whose calls all run serially: they are short from the first call.
+          expect(Object.is(probe.parallelReduceRangeSync(0, n, range, 'sum', { numThreads, if: false }), want)).toBe(true);
+        }
+      }
+    } finally {
+      void probe.close();
+    }
+  });
+
+  test('every built-in reducer, with an offset range, agrees with the parallel run', () => {
+    const bodies: [ReducerName, (acc: number, i: number) => number][] = [
+      ['sum', (a, i) => a + i * 0.5],
+      ['prod', (a, i) => a * (i % 3 === 0 ? -1.5 : 1.25)],
+      ['min', (a, i) => Math.min(a, ((i * 7919) % 1009) - 500)],
+      ['max', (a, i) => Math.max(a, ((i * 7919) % 1009) - 500)],
+      ['bitand', (a, i) => a & ~(1 << i % 31)],
+      ['bitor', (a, i) => a | (1 << i % 29)],
+      ['bitxor', (a, i) => a ^ ((i * 2654435761) | 0)],
+    ];
+    for (const [name, body] of bodies) {
+      for (const numThreads of [2, 3]) {
+        const parallel = team.parallelReduceSync(-37, 40, body, name, { numThreads, ...NO_FALLBACK });
+        expect([name, numThreads, Object.is(team.parallelReduceSync(-37, 40, body, name, { numThreads, if: false }), parallel)]).toEqual([name, numThreads, true]);
+      }
+    }
+  });
+});
+
 describe('custom reducers', () => {
   const histogram = {
     identity: () => new Float64Array(256),

@@ -72,3 +72,22 @@ export function threadCounts(cores, quick) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Times functions in turn, round after round, in one process (the machine's speed drifts,
+ * so cases timed one after the other would each catch a different part of it): `reps`
+ * calls of each per round; returns each case's median microseconds per call, by name.
+ */
+export function timeInTurn(cases, { rounds = 21, reps = 1000 } = {}) {
+  const names = Object.keys(cases);
+  const times = names.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    names.forEach((name, j) => {
+      const f = cases[name];
+      const t0 = performance.now();
+      for (let k = 0; k < reps; k++) f();
+      times[j].push(((performance.now() - t0) * 1000) / reps);
+    });
+  }
+  return Object.fromEntries(names.map((name, j) => [name, median(times[j])]));
+}

@@ -14,6 +14,7 @@
 // Run it a few times; `node --no-turbo-inlining` makes "constant" generic too.
 //   node perf/repro/constant-array.mjs [n] [path/to/dist/index.js]
 import { pathToFileURL } from 'node:url';
+import { timeInTurn } from '../lib/util.mjs';
 
 const n = Number(process.argv[2] ?? 3000);
 const { Team } = await import(process.argv[3] ? pathToFileURL(process.argv[3]).href : 'parafor');
@@ -35,17 +36,7 @@ const cases = {
   'parafor serial': () => team.parallelReduceRangeSync(0, n, sumRange, 'sum', { shared: s, serialBelowUs: 1e6 }),
 };
 for (const f of Object.values(cases)) for (let k = 0; k < 300; k++) f();
-const reps = Math.max(500, Math.round(1e6 / n));
-const times = Object.keys(cases).map(() => []);
-for (let r = 0; r < 30; r++) {
-  Object.values(cases).forEach((f, j) => {
-    const t0 = performance.now();
-    for (let k = 0; k < reps; k++) f();
-    times[j].push(((performance.now() - t0) * 1000) / reps);
-  });
-}
-const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-const m = times.map(med);
+const m = Object.values(timeInTurn(cases, { rounds: 30, reps: Math.max(500, Math.round(1e6 / n)) }));
 console.log(`n=${n}: ${Object.keys(cases).map((k, j) => `${k} ${m[j].toFixed(3)} us`).join(', ')}`);
 console.log(`parafor / constant ${(m[2] / m[0]).toFixed(2)}, parafor / generic ${(m[2] / m[1]).toFixed(2)}, generic / constant ${(m[1] / m[0]).toFixed(2)}`);
 await team.close();
