@@ -212,7 +212,7 @@ export const PIECE_TARGET_MS = 0.5;
  */
 export interface SlotScratch extends Fault {
   iterations: number;
-  /** The slot in flight of runSerialBlocks, for error reports. */
+  /** The slot in flight of runSerialBlocks, for error reports; -1 while it combines partials. */
   slot: number;
   /** The chunk in flight, for error reports. */
   lo: number;
@@ -280,7 +280,8 @@ export interface SerialReducer {
  * parallel static run, so the same bits. P is 1 for a loop (`red` undefined). No pieces and
  * no chunk loop: without a timeout nothing stops a serial run between chunks, and a call
  * short enough to run serially has at most a few. No try either (see runChunks): the caller
- * catches, and finds the block in flight in `scratch` (lo, hi; its slot is `scratch.slot`).
+ * catches, and finds the block in flight in `scratch` (lo, hi; its slot is `scratch.slot`,
+ * -1 when the error came from combining partials).
  */
 export function runSerialBlocks(
   runner: Runner,
@@ -299,20 +300,23 @@ export function runSerialBlocks(
     return undefined;
   }
   const n = end - start;
-  // staticStart's blocks, with one division for all of them.
+  // staticStart's blocks (the same arithmetic, so the same bounds past 2^53 too), with one
+  // division for all of them.
   const q = Math.floor(n / p);
-  const extra = n - q * p;
+  const extra = n % p;
   // `+`: V8 then knows the accumulator is a number from the start. Inlined into a caller
   // where it might also be `undefined` (a loop's) or any value (a field of the reducer),
   // the body's accumulator became a tagged value, converted or boxed on every iteration:
-  // 4-5x slower (perf/repro/serial-short.mjs).
+  // 4-5x slower (docs/performance.md, core issue 12).
   let result = 0;
   let lo = start;
   for (let slot = 0; slot < p; slot++) {
-    const hi = lo + q + (slot < extra ? 1 : 0);
+    const hi = start + ((slot + 1) * q + Math.min(slot + 1, extra));
     scratch.slot = slot;
     let acc = +(red.identity as number);
     if (lo < hi) acc = runChunk(runner, acc, lo, hi, shared, loopContext(scratch, slot, p, sync), scratch, int32) as number;
+    // A combine that throws (a body returning a BigInt to 'sum') is not a body's error.
+    scratch.slot = -1;
     result = slot === 0 ? acc : (red.combine(result, acc) as number);
     lo = hi;
   }

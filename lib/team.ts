@@ -580,21 +580,32 @@ export class Team {
     const measure = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs);
     const t0 = measure ? performance.now() : 0;
     const sync = this.#serialSync;
-    // ctx.cancelled reads it: a timed-out serial run before this one left it set.
+    // ctx.cancelled reads it: a timed-out or failed serial run before this one left it set.
     sync[CTRL_ERROR] = 0;
     const scratch = this.#serialScratch;
+    scratch.iterations = 0;
     let result: unknown;
-    // No `finally`: V8 compiled the body's loop, inlined here, 3-4x slower inside a
-    // try/finally (perf/repro/serial-short.mjs); a try/catch costs nothing.
+    let thrown: unknown;
+    let failed = false;
+    // No `finally`: with one here, the body's loop inlined into this try was 4-5x slower
+    // in some processes (docs/performance.md, core issue 12); a try/catch costs nothing.
     enterRegion();
     try {
       result = runSerialBlocks(run, red, red === undefined ? 1 : call.settings.numThreads, call.start, call.end, call.shared, sync, scratch);
-    } catch (thrown) {
-      leaveRegion();
-      throw rebuildError(recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: scratch.slot }));
+    } catch (err) {
+      thrown = err;
+      failed = true;
     }
     leaveRegion();
-    if (measure) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / n, false);
+    // Iterations run, the failed block's too, as the full form counts them.
+    if (measure && scratch.iterations > 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
+    if (failed) {
+      // An error from combining partials is thrown as is, as in a parallel run.
+      if (scratch.slot < 0) throw thrown;
+      // As a failing slot does: a ctx kept past the run reads cancelled.
+      failSlot(sync, scratch.slot);
+      throw rebuildError(recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: scratch.slot }));
+    }
     return result;
   }
 

@@ -225,8 +225,18 @@ describe('body errors', () => {
         expect(inParallel()).toBe(false);
       }
     }
-    // A loop runs as one block on thread 0.
+    // An error from combining partials is not a body's: thrown as is (a BigInt into 'sum').
     let thrown: (Error & { index?: number; threadId?: number; chunk?: [number, number] }) | undefined;
+    try {
+      team.parallelReduceSync(0, 2, () => 5n as unknown as number, 'sum', { numThreads: 3, if: false });
+    } catch (e) {
+      thrown = e as typeof thrown;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown!.message).toMatch(/BigInt/);
+    expect([thrown!.index, thrown!.threadId, thrown!.chunk]).toEqual([undefined, undefined, undefined]);
+    expect(inParallel()).toBe(false);
+    // A loop runs as one block on thread 0.
     try {
       team.parallelForSync(5, 50, (i) => { if (i === 44) throw new Error('loop'); }, { if: false });
     } catch (e) {
@@ -235,6 +245,27 @@ describe('body errors', () => {
     expect([thrown!.index, thrown!.threadId, thrown!.chunk]).toEqual([44, 0, [5, 50]]);
     expect(inParallel()).toBe(false);
     usable();
+  });
+
+  test('a failed serial run still teaches the fallback the cost, and its ctx reads cancelled', () => {
+    const probe = new Team({ numThreads: 2 });
+    const seen = new Int32Array(new SharedArrayBuffer(4));
+    const body = (i: number, s: { at: number; seen: Int32Array }, ctx: { numThreads: number; cancelled: boolean }) => {
+      // A ctx kept past the run (on the calling thread's global, for this test).
+      if (i === 0) (globalThis as { keptCtx?: unknown }).keptCtx = ctx;
+      if (i === s.at) throw new Error('x');
+      s.seen[0] = ctx.numThreads;
+    };
+    try {
+      expect(() => probe.parallelForSync(0, 100, body, { shared: { at: 99, seen }, if: false })).toThrow('x');
+      expect((globalThis as { keptCtx?: { cancelled: boolean } }).keptCtx!.cancelled).toBe(true);
+      // The failed run was timed: the next call of the same loop runs serially (one thread).
+      probe.parallelForSync(0, 100, body, { shared: { at: -1, seen }, serialBelowUs: 1e6 });
+      expect(seen[0]).toBe(1);
+    } finally {
+      delete (globalThis as { keptCtx?: unknown }).keptCtx;
+      void probe.close();
+    }
   });
 
   test('async: rejects the same way, keeps custom names and codes', async () => {

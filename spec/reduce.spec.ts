@@ -136,6 +136,16 @@ describe('the serial fallback in short (runSerialBlocks)', () => {
     }
   });
 
+  test('ranges past 2^53 get the same block bounds, so the same sums, as the parallel run', () => {
+    const width = (a: number, lo: number, hi: number) => a + (hi - lo);
+    const start = -(2 ** 53) + 1;
+    const end = 2 ** 53 - 1;
+    for (const numThreads of [3, 7]) {
+      const parallel = team.parallelReduceRangeSync(start, end, width, 'sum', { numThreads, ...NO_FALLBACK });
+      expect([numThreads, team.parallelReduceRangeSync(start, end, width, 'sum', { numThreads, if: false })]).toEqual([numThreads, parallel]);
+    }
+  });
+
   test('every built-in reducer, with an offset range, agrees with the parallel run', () => {
     const bodies: [ReducerName, (acc: number, i: number) => number][] = [
       ['sum', (a, i) => a + i * 0.5],
