@@ -1,11 +1,12 @@
-// Why spectral-norm gains only 1.3-1.65x from 2 threads in the full runs, for every
+// Why spectral-norm gains only 1.29-1.65x from 2 threads in the full runs, for every
 // JavaScript contestant (docs/performance.md, "spectral-norm below 1.8x"). Rounds of ten of
 // the kernel's products (perf/kernels.mjs specAv, n = 5500, about 30 million divisions
 // each), serially on one thread and on a team of 2 in turn. What this VM showed (six runs of
-// 6-8 rounds, 13:20-13:40 UTC): a serial product took 68-131 ms, moving from one round to
-// the next in one process (68-72 ms in some rounds, 97-107 in the next), while a product on
-// two threads took 41-68 ms, 75-135 ms of one thread's work (an earlier version that timed
-// each thread's block found both threads busy for the whole wall time: nothing waits). So
+// 6-8 rounds, 13:28-13:36 UTC, this script and earlier versions of it): a serial product
+// took 68-131 ms, moving from one round to the next in one process (68-72 ms in some rounds,
+// 97-107 in the next), while a product on two threads took 41-68 ms, 82-136 ms of one
+// thread's work (a version that timed each thread's own block found both busy for the whole
+// wall time, 75-110 ms a product's worth each: nothing waits). So
 // one round gains 1.3-1.5x, when the single thread happened to run fast, and another 1.8-2.2x.
 // Two busy threads never ran this division loop as fast as one thread at its fastest; the
 // square-root and Mandelbrot loops (dependent chains of additions) scale 1.9x+ in the same
