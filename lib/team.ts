@@ -587,8 +587,9 @@ export class Team {
     let result: unknown;
     let thrown: unknown;
     let failed = false;
-    // No `finally`: with one here, the body's loop inlined into this try was 4-5x slower
-    // in some processes (docs/performance.md, core issue 12); a try/catch costs nothing.
+    // The body may be inlined into this try (a fast loop since its accumulator starts as a
+    // number: docs/performance.md, core issue 12); the error is rethrown below, once the
+    // region is left and the cost model has its sample.
     enterRegion();
     try {
       result = runSerialBlocks(run, red, red === undefined ? 1 : call.settings.numThreads, call.start, call.end, call.shared, sync, scratch);
