@@ -8,10 +8,13 @@ import {
   CTRL_BAR_GEN,
   CTRL_ERROR,
   CTRL_LOCKS,
+  CTRL_MAX_WORKER,
   CTRL_SINGLE,
   CTRL_WS_NEXT,
   LINE,
   N_LOCKS,
+  WORKER_LOST,
+  deadWord,
 } from './control.js';
 import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
@@ -72,13 +75,35 @@ export class RegionContext extends LoopContext {
   }
 
   readonly #aborted = (): boolean => Atomics.load(this.sync, CTRL_ERROR) !== 0;
+  /**
+   * For waits (barriers, critical sections): also true once a worker of the region died. Its
+   * slot may never arrive, so the waiter fails the region for everyone; it holds a slot of the
+   * region, so the region cannot have ended and the mark cannot land on a later one
+   * (design.md#faults). The supervisor notifies these words when a worker dies.
+   */
+  readonly #waitAborted = (): boolean => {
+    const sync = this.sync;
+    if (Atomics.load(sync, CTRL_ERROR) !== 0) return true;
+    // A serial run's private words (team.ts) have no worker lines: nobody else can die.
+    if (sync.length <= CTRL_MAX_WORKER) return false;
+    const last = Atomics.load(sync, CTRL_MAX_WORKER);
+    for (let w = 1; w <= last; w++) {
+      if (Atomics.load(sync, deadWord(w)) !== 0) {
+        Atomics.compareExchange(sync, CTRL_ERROR, 0, WORKER_LOST);
+        Atomics.add(sync, CTRL_BAR_GEN, 1);
+        Atomics.notify(sync, CTRL_BAR_GEN);
+        return true;
+      }
+    }
+    return false;
+  };
   readonly #resetWorkshare = (): void => {
     Atomics.store(this.sync, CTRL_WS_NEXT, 0);
   };
 
   /** Waits until every thread of the region has reached this barrier. */
   barrier(): void {
-    barrierWait(this.sync, CTRL_BAR_COUNT, CTRL_BAR_GEN, this.numThreads, this.#spinPolls, this.#aborted, this.#resetWorkshare);
+    barrierWait(this.sync, CTRL_BAR_COUNT, CTRL_BAR_GEN, this.numThreads, this.#spinPolls, this.#waitAborted, this.#resetWorkshare);
     if (this.#aborted()) throw new RegionAborted();
   }
 
@@ -104,7 +129,7 @@ export class RegionContext extends LoopContext {
     if (typeof fn !== 'function') throw notFunction('fn', fn);
     if (typeof name !== 'string') throw badOption('name', name, 'a string');
     const index = lockIndex(name);
-    lockWord(this.sync, index);
+    if (!lockWord(this.sync, index, this.#waitAborted)) throw new RegionAborted();
     try {
       return fn();
     } finally {

@@ -36,7 +36,10 @@ export const CTRL_SLEEPERS = 4 * LINE;
 export const CTRL_ERROR = 5 * LINE;
 /** Team lifecycle: TEAM_OPEN or TEAM_CLOSING. Written by the caller only. */
 export const CTRL_STATE = 6 * LINE;
-/** Workers that have entered their serving loop. Each worker adds 1 once; Team.start() waits on it. */
+/**
+ * Bumped (and notified) whenever a worker's serving word changes: a worker starts serving,
+ * or dies. Team.start() and parallel regions wait on it, then read the serving words.
+ */
 export const CTRL_ONLINE = 7 * LINE;
 
 // ---- words of parallel regions (design.md#regions) -----------------------------------------
@@ -80,7 +83,7 @@ export const CTRL_REDUCER = DESC + 9;
 export const CTRL_IDENTITY = DESC + 10;
 /**
  * Iterations per piece of a per-index body's static block (runtime.ts, runChunks): set from
- * the body's measured cost so that a piece takes about PIECE_TARGET_NS; 0 while the cost is
+ * the body's measured cost so that a piece takes about PIECE_TARGET_MS; 0 while the cost is
  * unknown, and each thread then grows its pieces from 1 by timing them.
  */
 export const CTRL_PIECE = DESC + 11;
@@ -104,6 +107,7 @@ export const MAX_THREADS = 512;
  * Per-worker line (worker id w at CTRL_HOLD + w * LINE): HOLD_CLAIMING while the worker claims,
  * then the id of the region whose slot it runs, 0 when it holds none. Written by that worker
  * only; read by the caller when the worker dies, to tell whether a slot died with it.
+ *   0 -> HOLD_CLAIMING -> (region id | 0) -> 0: the worker, around each claim and slot.
  */
 export const CTRL_HOLD = (F64_PARTIALS + MAX_THREADS) * 2;
 export const HOLD_CLAIMING = -1;
@@ -118,8 +122,21 @@ export function deadWord(id: number): number {
   return CTRL_HOLD + id * LINE + 1;
 }
 
+/**
+ * 1 while worker `id` serves regions. 0 -> 1: the worker, when it enters its loop; 1 -> 0: the
+ * worker's exit hook (process.exit) or the supervisor (any death), each then bumping CTRL_ONLINE.
+ */
+export function servingWord(id: number): number {
+  return CTRL_HOLD + id * LINE + 2;
+}
+
 /** Workers that have died, ever. The supervisor adds 1 (after marking the dead word) and notifies CTRL_DONE. */
 export const CTRL_DEATHS = CTRL_HOLD + (MAX_THREADS + 1) * LINE;
+/**
+ * Stop requests the supervisor has completed: it terminates every worker it started, waits for
+ * each to exit, then adds 1 and notifies (design.md#recovery). Supervisor only.
+ */
+export const CTRL_STOPPED = CTRL_DEATHS + 1;
 
 /**
  * Per-worker wake line (worker id w at CTRL_WAKE + w * LINE): 1 while worker w sleeps (or is
@@ -152,6 +169,12 @@ export const KIND_REGION = 5;
 
 /** CTRL_ERROR value of a cancelled call (signal or timeout): every thread stops at its next chunk. */
 export const CANCELLED = -1;
+/**
+ * CTRL_ERROR value of a region that lost a thread it needed: a parallel region whose member
+ * died, or a region whose unclaimed slots nobody is left to claim. Set by a thread that holds
+ * a slot of the region, or by the caller that published it (design.md#faults).
+ */
+export const WORKER_LOST = -2;
 
 // ---- schedules ---------------------------------------------------------------------------
 

@@ -116,6 +116,16 @@ export function workerDied(id: number, how: string, cause: unknown): Error {
   return err;
 }
 
+export function startTimeout(missing: number, want: number, ms: number): Error {
+  return new Error(`parafor: ${missing} of ${want} workers did not start within ${ms} ms`);
+}
+
+/** A call whose `signal` aborted but whose threads did not stop within the grace period: the reason, marked. */
+export function abortedNotStopped(reason: unknown): unknown {
+  if (reason !== null && typeof reason === 'object' && Object.isExtensible(reason)) (reason as { terminated?: boolean }).terminated = true;
+  return reason;
+}
+
 /**
  * The message that replaces "x is not defined" when a body uses a name from the scope it
  * was written in: on the worker that name does not exist.

@@ -26,11 +26,8 @@ export type FromWorker =
 /** How many `shared` versions a worker keeps; the caller re-sends older ones. */
 export const SHARED_CACHE = 64;
 
-/** Caller -> supervisor: start worker `id` on `port`. */
-export interface ToSupervisor {
-  readonly id: number;
-  readonly port: MessagePort;
-}
+/** Caller -> supervisor: start worker `id` on `port`, or stop every worker (design.md#recovery). */
+export type ToSupervisor = { readonly t: 'start'; readonly id: number; readonly port: MessagePort } | { readonly t: 'stop' };
 
 /** Supervisor -> caller, on the notices port: how worker `id` died. */
 export interface DeathNotice {

@@ -3,7 +3,8 @@
  *
  * Shared memory (SharedArrayBuffers and typed arrays on them) is the same memory on every
  * thread. Everything else in `shared` (numbers, strings, plain objects and arrays) is copied
- * to each worker once and cached there; a call whose `shared` has the same leaves as last
+ * to each worker once and cached there, and every thread, the calling one included, sees it
+ * frozen (frozenView); a call whose `shared` has the same leaves as last
  * time reuses the copy, so the hot path sends nothing. The check walks the whole value, so
  * bulk data belongs in typed arrays, not in plain arrays.
  */
@@ -142,4 +143,29 @@ function match(value: unknown, snap: Snapshot, at: number): number {
     return count === snap[at + 1] ? k : -1;
   }
   return Object.is(value, mark) ? at + 1 : -1;
+}
+
+/**
+ * What a body receives as `shared`, on every thread alike: shared memory (SharedArrayBuffers
+ * and typed arrays on them) as it is, and every plain object and array as a frozen copy.
+ * A body that writes to a plain value throws (bodies run in strict mode) on the calling
+ * thread as on the workers, instead of changing one thread's copy; results go in shared
+ * memory. `value` has been validated (snapshotShared).
+ */
+export function frozenView(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || isSharedArrayBuffer(value) || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenView));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    // defineProperty: a key named __proto__ is data here, as structured clone keeps it.
+    Object.defineProperty(out, key, { value: frozenView((value as Record<string, unknown>)[key]), enumerable: true });
+  }
+  return Object.freeze(out);
+}
+
+/** Freezes a worker's structured-clone copy of a `shared` payload in place (frozenView's shape). */
+export function freezeCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || isSharedArrayBuffer(value) || ArrayBuffer.isView(value)) return value;
+  for (const key of Object.keys(value)) freezeCopy((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
 }

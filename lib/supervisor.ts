@@ -2,20 +2,29 @@
  * The supervisor: one thread per team that starts the team's workers and watches them. A
  * worker's `exit` and `error` events reach its parent's event loop, and the calling thread's
  * loop is blocked while it waits in a synchronous call; the supervisor's is not. When a worker
- * dies it marks it dead in the control block and wakes the caller's join, which then decides
- * whether the region lost a slot (design.md#faults). Starting workers here also keeps the
- * cost of `new Worker()` (milliseconds) off the calling thread.
+ * dies it marks it dead in the control block and wakes every wait that may depend on it (the
+ * caller's join, team starts, barriers and critical sections of parallel regions), which then
+ * decide whether a region lost a slot (design.md#faults). It also stops every worker on
+ * request, so that the caller can recover a region that will never finish knowing that no
+ * thread of it still runs (design.md#recovery). Starting workers here keeps the cost of
+ * `new Worker()` (milliseconds) off the calling thread.
  */
 import { Worker, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { CTRL_DEATHS, CTRL_DONE, deadWord } from './control.js';
+import { CTRL_BAR_GEN, CTRL_DEATHS, CTRL_DONE, CTRL_LOCKS, CTRL_ONLINE, CTRL_STOPPED, LINE, N_LOCKS, deadWord, servingWord } from './control.js';
 import type { ToSupervisor, SupervisorInit, WorkerInit } from './protocol.js';
 
 const init = workerData as SupervisorInit;
 const i32 = new Int32Array(init.control);
 const notices: MessagePort = init.notices;
+/** Live workers by id, with a promise that settles when each has exited. */
+const live = new Map<number, { worker: Worker; exited: Promise<void> }>();
 
 parentPort!.on('message', (msg: ToSupervisor) => {
-  const { id, port } = msg;
+  if (msg.t === 'stop') void stopAll();
+  else start(msg.id, msg.port);
+});
+
+function start(id: number, port: MessagePort): void {
   const data: WorkerInit = { control: init.control, id, port };
   const worker = new Worker(new URL(init.workerUrl), {
     workerData: data,
@@ -24,15 +33,36 @@ parentPort!.on('message', (msg: ToSupervisor) => {
     resourceLimits: init.resourceLimits,
   });
   let reported = false;
+  let exited!: () => void;
+  const entry = { worker, exited: new Promise<void>((resolve) => (exited = resolve)) };
+  live.set(id, entry);
   const died = (how: string): void => {
     if (reported) return;
     reported = true;
-    // The note first, then the mark, then the count: a caller that sees the count finds both.
+    // The note first, then the marks, then the count: a caller that sees the count finds all.
     notices.postMessage({ id, how });
+    Atomics.store(i32, servingWord(id), 0);
     Atomics.store(i32, deadWord(id), 1);
     Atomics.add(i32, CTRL_DEATHS, 1);
+    Atomics.add(i32, CTRL_ONLINE, 1);
     Atomics.notify(i32, CTRL_DONE);
+    Atomics.notify(i32, CTRL_ONLINE);
+    Atomics.notify(i32, CTRL_BAR_GEN);
+    for (let k = 0; k < N_LOCKS; k++) Atomics.notify(i32, CTRL_LOCKS + k * LINE);
   };
   worker.on('error', (err) => died(err.message));
-  worker.on('exit', (code) => died(`it exited with code ${code}`));
-});
+  worker.on('exit', (code) => {
+    died(`it exited with code ${code}`);
+    if (live.get(id) === entry) live.delete(id);
+    exited();
+  });
+}
+
+/** Terminates every worker, waits until each has exited, then counts the request done. */
+async function stopAll(): Promise<void> {
+  const entries = [...live.values()];
+  for (const e of entries) void e.worker.terminate();
+  await Promise.all(entries.map((e) => e.exited));
+  Atomics.add(i32, CTRL_STOPPED, 1);
+  Atomics.notify(i32, CTRL_STOPPED);
+}

@@ -21,22 +21,28 @@ const CONTENDED = 2;
 /** Spins this many polls on a held lock before sleeping. */
 const LOCK_SPIN = 200;
 
-export function lockWord(i32: Int32Array, index: number): void {
+/**
+ * Takes the lock. With `aborted`, gives up (returning false, the lock not taken) once it
+ * holds: a parallel region whose thread died holding the lock must not wait for it forever.
+ */
+export function lockWord(i32: Int32Array, index: number, aborted?: () => boolean): boolean {
   let c = Atomics.compareExchange(i32, index, UNLOCKED, LOCKED);
-  if (c === UNLOCKED) return;
+  if (c === UNLOCKED) return true;
   for (let k = 0; k < LOCK_SPIN; k++) {
     if (Atomics.load(i32, index) === UNLOCKED) {
       c = Atomics.compareExchange(i32, index, UNLOCKED, LOCKED);
-      if (c === UNLOCKED) return;
+      if (c === UNLOCKED) return true;
     }
   }
   // Mark contended, then sleep while it stays so; whoever wakes takes it as contended
   // (it cannot know whether others still wait).
   if (c !== CONTENDED) c = Atomics.exchange(i32, index, CONTENDED);
   while (c !== UNLOCKED) {
-    Atomics.wait(i32, index, CONTENDED);
+    if (aborted !== undefined && aborted()) return false;
+    Atomics.wait(i32, index, CONTENDED, aborted === undefined ? undefined : 50);
     c = Atomics.exchange(i32, index, CONTENDED);
   }
+  return true;
 }
 
 export function unlockWord(i32: Int32Array, index: number): void {

@@ -31,6 +31,9 @@ import {
   CTRL_DONE_TARGET,
   CTRL_DEATHS,
   CTRL_KIND,
+  CTRL_STOPPED,
+  WORKER_LOST,
+  servingWord,
   HOLD_CLAIMING,
   MAX_THREADS,
   deadWord,
@@ -43,14 +46,14 @@ import {
   type Control,
 } from './control.js';
 import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, type Runner } from './body.js';
-import { notFunction, rebuildError, recordError, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
+import { abortedNotStopped, notFunction, rebuildError, recordError, startTimeout, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
 import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
-import { matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
+import { frozenView, matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
 import { waitUntilEquals, wakeAll, wakeForRegion } from './wait.js';
 import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './protocol.js';
@@ -79,6 +82,8 @@ const SPAWN_ESTIMATE_MS = 5;
 const SPAWN_WORK_FACTOR = 8;
 /** How long a region waits for its workers to start. */
 const START_LIMIT_MS = 60_000;
+/** How long recovery waits for the supervisor to have stopped every worker. */
+const STOP_LIMIT_MS = 10_000;
 
 function isReduce(kind: number): boolean {
   return kind === KIND_REDUCE || kind === KIND_REDUCE_RANGE;
@@ -95,7 +100,8 @@ interface Call {
   /** Registry id of a custom reducer's identity function, 0 when none. */
   readonly identity: number;
   readonly settings: LoopSettings;
-  readonly shared: unknown;
+  /** The `shared` option as given; once its version is known, the frozen view bodies get (frozenView). */
+  shared: unknown;
   readonly reducer: ResolvedReducer | undefined;
 }
 
@@ -129,6 +135,10 @@ export class Team {
   #retired: MessagePort[] = [];
   /** A region is published and not yet joined (sync or async). */
   #inFlight = false;
+  /** The region published and not yet joined, if any. */
+  #flight: Region | undefined;
+  /** Why a region marked WORKER_LOST was lost. */
+  #lostError: Error | undefined;
   /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
   #cancelReason: unknown;
 
@@ -151,6 +161,10 @@ export class Team {
   /** The identity message of the region in flight, for workers that start during it. */
   #identityMsg: ToWorker | undefined;
   readonly #payloads = new Map<number, unknown>();
+  /** Frozen views of recent payloads by version (frozenView), and the last one used. */
+  readonly #views = new Map<number, unknown>();
+  #viewVersion = 0;
+  #view: unknown;
   #sharedVersion = 0;
 
   /** Measured cost of each body, for the serial fallback (cost.ts). */
@@ -323,20 +337,43 @@ export class Team {
   async start(forAsync = false, threads = this.#settings.numThreads): Promise<void> {
     if (this.#closed) throw teamClosed();
     const want = threads - 1 + (forAsync ? 1 : 0);
-    for (let id = 1; id <= want; id++) this.#ensureMember(id);
+    const give = performance.now() + START_LIMIT_MS;
     const keep = keepAlive();
     try {
       for (;;) {
-        if (this.#failure) throw this.#failure;
-        const i32 = this.#control.i32;
-        const online = Atomics.load(i32, CTRL_ONLINE);
-        if (online >= want) return;
-        const w = Atomics.waitAsync(i32, CTRL_ONLINE, online, 50);
+        const online = this.#serving(want, give);
+        if (online < 0) return;
+        const w = Atomics.waitAsync(this.#control.i32, CTRL_ONLINE, online, 50);
         if (w.async) await w.value;
       }
     } finally {
       clearInterval(keep);
     }
+  }
+
+  /**
+   * One look at workers 1..want for a start (design.md#startup): reaps deaths, starts
+   * replacements for dead workers, and returns -1 once all of them serve, else the
+   * CTRL_ONLINE value to wait on (it moves whenever a worker starts serving or dies).
+   */
+  #serving(want: number, give: number): number {
+    if (this.#closed) throw teamClosed();
+    this.#reap();
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#recover();
+      throw failure;
+    }
+    const i32 = this.#control.i32;
+    const online = Atomics.load(i32, CTRL_ONLINE);
+    let missing = 0;
+    for (let id = 1; id <= want; id++) {
+      this.#ensureMember(id);
+      if (Atomics.load(i32, servingWord(id)) !== 1) missing++;
+    }
+    if (missing === 0) return -1;
+    if (performance.now() > give) throw startTimeout(missing, want, START_LIMIT_MS);
+    return online;
   }
 
   /** Ends the workers once queued asynchronous loops have finished. Idempotent. */
@@ -388,9 +425,15 @@ export class Team {
     // Validates `shared` whether or not the call runs serially: a call that works on one
     // thread works on many.
     const sharedVersion = this.#sharedVersionOf(call.shared);
-    const run = this.#mainRunner(bodyId, call.kind);
-    if (run !== undefined && this.#serial(call)) return this.#runSerial(call, run);
-    const region = this.#plan(call, bodyId, sharedVersion, call.identity, false);
+    call.shared = this.#viewOf(sharedVersion, call.shared);
+    let run = this.#mainRunner(bodyId, call.kind);
+    // A call with a timeout runs no body on the calling thread (unless an asynchronous loop
+    // holds the team): a thread that runs a body cannot stop it, and the caller must stay
+    // free to end the call at its deadline (design.md#faults).
+    const callerWaits = call.settings.timeout !== undefined && !this.#asyncInFlight;
+    if (run !== undefined && !callerWaits && this.#serial(call)) return this.#runSerial(call, run);
+    if (callerWaits) run = undefined;
+    const region = this.#plan(call, bodyId, sharedVersion, call.identity, callerWaits);
     // No runner here (a module body still loading on this thread): `if: false` and one-thread
     // calls run on worker 1 (a one-slot region would otherwise have no worker to claim it).
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
@@ -422,19 +465,24 @@ export class Team {
         return Promise.reject(err);
       }
     }
+    // Calls run one after another. The queue's tail must not handle the caller's promise
+    // (`result.catch()` would): a rejected call that nobody awaits is reported by the
+    // runtime like any other promise's.
     const job = (): Promise<unknown> => this.#runAsync(call);
-    const result = this.#tail.then(job, job);
-    this.#tail = result.catch(() => undefined);
+    let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+    const result = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
+    this.#tail = this.#tail.then(job, job).then(settle.resolve, settle.reject);
     return result;
   }
 
   async #runAsync(call: Call): Promise<unknown> {
     const bodyId = call.body;
     const sharedVersion = this.#sharedVersionOf(call.shared);
+    call.shared = this.#viewOf(sharedVersion, call.shared);
     const run = this.#mainRunner(bodyId, call.kind);
     // Only a loop too small to notice runs on the calling thread: `if: false` and one-thread
     // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
-    if (run !== undefined && this.#tiny(call)) return this.#runSerial(call, run);
+    if (run !== undefined && call.settings.timeout === undefined && this.#tiny(call)) return this.#runSerial(call, run);
     const region = this.#plan(call, bodyId, sharedVersion, call.identity, true);
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
     this.#reap();
@@ -448,21 +496,26 @@ export class Team {
     this.#cancelReason = undefined;
     const t0 = performance.now();
     const { signal, timeout } = call.settings;
-    const onAbort = (): void => this.#cancel(signal!.reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Cancelled (a signal, a timeout), threads stop at their next chunk; a body that does
+    // not return within the grace period has its threads terminated (design.md#faults).
+    const cancelThenEnd = (reason: unknown, ended: () => unknown): void => {
+      this.#cancel(reason);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => this.#endUnstopped(region.id, ended), TIMEOUT_GRACE_MS);
+    };
+    const onAbort = (): void => cancelThenEnd(signal!.reason, () => abortedNotStopped(signal!.reason));
     try {
       this.#publish(region);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          this.#cancel(timeoutError(timeout, false));
-          timer = setTimeout(() => this.#terminateAfterTimeout(region.id, timeout), TIMEOUT_GRACE_MS);
-        }, timeout);
+        timer = setTimeout(() => cancelThenEnd(timeoutError(timeout, false), () => timeoutError(timeout, true)), timeout);
       }
       await this.#joinAsync(region.doneTarget);
     } finally {
       this.#asyncInFlight = false;
       this.#inFlight = false;
+      this.#flight = undefined;
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -527,6 +580,7 @@ export class Team {
       } else this.#joinSyncBefore(region, deadline, timeout);
     }
     this.#inFlight = false;
+    this.#flight = undefined;
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#recover();
@@ -683,7 +737,9 @@ export class Team {
     const fn = call.fn as (...args: unknown[]) => unknown;
     if (typeof fn !== 'function') throw new TypeError('a module body cannot be called from inside another body; import and call it');
     const ctx = { threadId: 0, numThreads: 1 };
-    const { start, end, shared } = call;
+    const { start, end } = call;
+    // The same frozen view as a top-level call's bodies get.
+    const shared = frozenView(call.shared);
     switch (call.kind) {
       case KIND_FOR:
         for (let i = start; i < end; i++) fn(i, shared, ctx);
@@ -788,6 +844,8 @@ export class Team {
       i32[CTRL_WS_NEXT] = 0;
       for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
     }
+    this.#flight = r;
+    this.#lostError = undefined;
     Atomics.store(i32, CTRL_SLOTS, r.p);
     Atomics.add(i32, CTRL_EPOCH, 1);
     // Only the workers this region uses; the others sleep through it (design.md#sleepers).
@@ -799,13 +857,27 @@ export class Team {
     const i32 = this.#control.i32;
     if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) this.#cancelReason = reason;
     haltRegion(i32);
+    this.#skipUnclaimed();
   }
 
-  /** A timed-out region that ignored its cancellation: end its workers (the join then fails and recovers). */
-  #terminateAfterTimeout(regionId: number, timeout: number): void {
+  /**
+   * Claims and finishes, without running, the slots of the failed or cancelled region in
+   * flight that nobody has claimed yet (a worker still starting, or dead, would have). The
+   * caller published that region and has not joined it, so these claims cannot reach a
+   * later region (design.md#faults).
+   */
+  #skipUnclaimed(): void {
+    const r = this.#flight;
+    if (r === undefined) return;
     const i32 = this.#control.i32;
-    if (this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_DONE_TARGET)) return;
-    this.#failure ??= timeoutError(timeout, true);
+    for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) finishSlot(i32, r.doneTarget);
+  }
+
+  /** A cancelled region whose threads did not stop: fail its join with `ended()`, which then recovers (ends the workers). */
+  #endUnstopped(regionId: number, ended: () => unknown): void {
+    const i32 = this.#control.i32;
+    if (!this.#inFlight || this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_DONE_TARGET)) return;
+    this.#failure ??= ended() as Error;
     Atomics.notify(i32, CTRL_DONE);
   }
 
@@ -881,6 +953,7 @@ export class Team {
       this.#retired = [];
     }
     if (failed === CANCELLED) throw this.#cancelReason;
+    if (failed === WORKER_LOST) throw this.#lostError ?? workerDied(0, 'a thread of the parallel region died', undefined);
     if (failed !== 0) {
       const first = errors?.get(failed - 1) ?? errors?.values().next().value;
       if (first === undefined) throw new Error(`parafor internal error: region ${r.id} failed in slot ${failed - 1} but no error arrived`);
@@ -1018,6 +1091,21 @@ export class Team {
     return version;
   }
 
+  /** What bodies on the calling thread get for payload `version` of `value`: the frozen view every thread sees. */
+  #viewOf(version: number, value: unknown): unknown {
+    if (version === 0) return undefined;
+    if (version === this.#viewVersion) return this.#view;
+    let view = this.#views.get(version);
+    if (view === undefined && !this.#views.has(version)) {
+      view = frozenView(value);
+      this.#views.set(version, view);
+      this.#views.delete(version - SHARED_CACHE);
+    }
+    this.#viewVersion = version;
+    this.#view = view;
+    return view;
+  }
+
   /** Records the payload entry of a `shared` object, as the one to try first next time; returns its version. */
   #remember(value: object, entry: { version: number; snapshot: Snapshot }): number {
     this.#sharedByObject.set(value, entry);
@@ -1044,7 +1132,7 @@ export class Team {
     for (const def of this.#definitions) port1.postMessage(def);
     for (const [version, value] of this.#payloads) port1.postMessage({ t: 'shared', version, value } satisfies ToWorker);
     if (this.#identityMsg !== undefined) port1.postMessage(this.#identityMsg);
-    supervisor.postMessage({ id, port: port2 } satisfies ToSupervisor, [port2 as never]);
+    supervisor.postMessage({ t: 'start', id, port: port2 } satisfies ToSupervisor, [port2 as never]);
     const spent = performance.now() - t0;
     this.#spawnMs += spent;
     this.#spawnEstimateMs = spent;
@@ -1090,9 +1178,17 @@ export class Team {
 
   /**
    * Takes note of workers that died (the supervisor marked them and counted them in
-   * CTRL_DEATHS). A region in flight fails if one of them held a slot of it: its hold word
-   * names the region, or it died while claiming. A body's process.exit() gives its slot up
-   * first (worker.ts), so such a region completes with that error instead. design.md#faults.
+   * CTRL_DEATHS), and settles what each death means for the region in flight
+   * (design.md#faults):
+   * - it held a slot of the region, or died claiming: that slot will never finish, so the
+   *   join gives up (#failure) and the team recovers;
+   * - it held none, but the region counted on it to claim (a worker the region uses, and
+   *   slots are still unclaimed): a parallel region, which needs all its threads at once,
+   *   is lost; a failed or cancelled region's slots are claimed and skipped here (the
+   *   caller published the region and has not joined it, so these claims cannot reach a
+   *   later one); a loop still running gets a replacement worker, which claims them.
+   * A body's process.exit() gives its slot up first (worker.ts), so that region completes
+   * with the body's error instead.
    */
   #reap(): void {
     const i32 = this.#control.i32;
@@ -1106,14 +1202,24 @@ export class Team {
         notes.set(notice.id, notice.how);
       }
     }
+    const r = this.#flight;
     for (let id = 1; id < this.#members.length; id++) {
       const member = this.#members[id];
       if (member === undefined || member.exited || Atomics.load(i32, deadWord(id)) === 0) continue;
       // Its port stays open: its last messages (a process.exit() error) are read at the join.
       member.exited = true;
+      if (r === undefined) continue;
       const hold = Atomics.load(i32, holdWord(id));
-      if (this.#inFlight && (hold === this.#regionId || hold === HOLD_CLAIMING)) {
-        this.#failure ??= workerDied(id, notes.get(id) ?? 'it exited', undefined);
+      const how = notes.get(id) ?? 'it exited';
+      if (hold === r.id || hold === HOLD_CLAIMING) {
+        this.#failure ??= workerDied(id, how, undefined);
+      } else if (id <= r.maxWorker && Atomics.load(i32, CTRL_SLOTS) > 0) {
+        if (r.kind === KIND_REGION && Atomics.compareExchange(i32, CTRL_ERROR, 0, WORKER_LOST) === 0) {
+          this.#lostError = workerDied(id, how, undefined);
+          haltRegion(i32);
+        }
+        if (Atomics.load(i32, CTRL_ERROR) !== 0) this.#skipUnclaimed();
+        else this.#ensureMember(id);
       }
     }
   }
@@ -1150,14 +1256,11 @@ export class Team {
 
   /** Starts workers 1..want and blocks until they serve (workers start without the event loop). */
   #startAllSync(want: number): void {
-    this.#startAll(want);
-    const i32 = this.#control.i32;
     const give = performance.now() + START_LIMIT_MS;
     for (;;) {
-      const online = Atomics.load(i32, CTRL_ONLINE);
-      if (online >= want) return;
-      if (performance.now() > give) throw new Error(`parafor: ${want - online} of ${want} workers did not start within ${START_LIMIT_MS} ms`);
-      Atomics.wait(i32, CTRL_ONLINE, online, 100);
+      const online = this.#serving(want, give);
+      if (online < 0) return;
+      Atomics.wait(this.#control.i32, CTRL_ONLINE, online, 50);
     }
   }
 
@@ -1167,28 +1270,55 @@ export class Team {
   }
 
   /**
-   * After a worker died: the control block may hold a region that will never finish, so
-   * the surviving workers are ended and the team starts afresh on a new control block. The
+   * After a region that will never finish (a worker died holding a slot, or a cancelled
+   * body did not stop): the supervisor terminates every worker and says when all have exited
+   * (design.md#recovery), so that no thread of the failed call still runs a body when the
+   * next call starts; then the control block is cleared and the team starts afresh. The
    * bodies and payloads are sent again to the workers that start next.
    */
   #recover(): void {
     this.#failure = undefined;
-    const old = this.#control;
-    Atomics.store(old.i32, CTRL_STATE, TEAM_CLOSING);
-    Atomics.add(old.i32, CTRL_EPOCH, 1);
-    wakeAll(old.i32, MAX_THREADS);
-    // Ending the supervisor ends the workers it started.
-    void this.#supervisor?.terminate();
-    this.#supervisor = undefined;
-    this.#notices?.close();
-    this.#notices = undefined;
+    this.#flight = undefined;
+    const i32 = this.#control.i32;
+    // Threads still running stop at their next chunk, sleepers leave.
+    if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) haltRegion(i32);
+    Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
+    Atomics.add(i32, CTRL_EPOCH, 1);
+    wakeAll(i32, MAX_THREADS);
+    const supervisor = this.#supervisor;
+    let stopped = supervisor === undefined;
+    if (supervisor !== undefined) {
+      const before = Atomics.load(i32, CTRL_STOPPED);
+      supervisor.postMessage({ t: 'stop' } satisfies ToSupervisor);
+      const give = performance.now() + STOP_LIMIT_MS;
+      for (let left = STOP_LIMIT_MS; left > 0; left = give - performance.now()) {
+        if (Atomics.load(i32, CTRL_STOPPED) !== before) {
+          stopped = true;
+          break;
+        }
+        Atomics.wait(i32, CTRL_STOPPED, before, left);
+      }
+    }
     for (const m of this.#members) {
       if (m === undefined) continue;
       m.exited = true;
       m.port.close();
     }
     this.#members = [];
-    this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+    for (const port of this.#retired) port.close();
+    this.#retired = [];
+    if (this.#notices !== undefined) while (receiveMessageOnPort(this.#notices) !== undefined);
+    if (stopped) {
+      // Nobody else touches the block now: clear it in place (the supervisor keeps it).
+      i32.fill(0);
+    } else {
+      // The supervisor did not answer: end it (which ends its workers) and start over.
+      void supervisor?.terminate();
+      this.#supervisor = undefined;
+      this.#notices?.close();
+      this.#notices = undefined;
+      this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+    }
     this.#doneTotal = 0;
     this.#deathsSeen = 0;
   }

@@ -7,9 +7,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   CTRL_EPOCH,
-  CTRL_HOLD,
   HOLD_CLAIMING,
-  LINE,
   CTRL_ERROR,
   CTRL_MAX_WORKER,
   CTRL_ONLINE,
@@ -21,6 +19,8 @@ import {
   KIND_REDUCE_RANGE,
   TEAM_OPEN,
   controlViews,
+  holdWord,
+  servingWord,
   wakeWord,
 } from './control.js';
 import { compileSource, makeRunner, type Runner } from './body.js';
@@ -29,6 +29,7 @@ import { claimSlot, failSlot, finishSlot, newScratch, readRegion, runSlot, type 
 import { enterRegion } from './state.js';
 import { waitForEpoch } from './wait.js';
 import { recordError } from './errors.js';
+import { freezeCopy } from './shared.js';
 import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -59,7 +60,7 @@ function absorb(msg: ToWorker): void {
       definitions.set(msg.id, msg);
       break;
     case 'shared':
-      sharedValues.set(msg.version, msg.value);
+      sharedValues.set(msg.version, freezeCopy(msg.value));
       sharedValues.delete(msg.version - SHARED_CACHE);
       break;
     case 'identity':
@@ -148,11 +149,16 @@ let holdingSlot = -1;
 let holdingRegion: Region | undefined;
 
 // A body that calls process.exit() ends this thread; before it goes, give up the slot it
-// held with an error, so that the region finishes (and the call rejects) instead of waiting
-// for a slot that will never end. A crash (out of memory) runs no JavaScript: the caller
-// learns of it from the worker's exit event.
+// holds with an error, so that the region finishes (and the call rejects) instead of waiting
+// for a slot that will never end. It finishes that slot and nothing else: the region cannot
+// end before this slot does, so the finish lands on the region the slot belongs to, while
+// claiming more could take slots of a region published after (design.md#faults). A crash
+// (out of memory, termination) runs no JavaScript: the caller learns of it from the
+// supervisor, and the hold word says whether a slot died with it.
 process.on('exit', (code) => {
-  Atomics.sub(i32, CTRL_ONLINE, 1);
+  Atomics.store(i32, SERVING, 0);
+  Atomics.add(i32, CTRL_ONLINE, 1);
+  Atomics.notify(i32, CTRL_ONLINE);
   const slot = holdingSlot;
   const region = holdingRegion;
   if (slot < 0 || region === undefined) return;
@@ -164,16 +170,13 @@ process.on('exit', (code) => {
   });
   post({ t: 'error', region: region.id, error: { ...error, name: 'WorkerDiedError' } });
   failSlot(i32, slot);
-  finishSlot(i32, region.doneTarget);
-  // The region has failed, so its unclaimed slots would be skipped by whoever claims them;
-  // skip them here, because nobody else may be left to (the caller of a synchronous call
-  // whose module body it has not loaded yet claims none).
-  for (let rest = claimSlot(i32); rest >= 0; rest = claimSlot(i32)) finishSlot(i32, region.doneTarget);
   Atomics.store(i32, HOLD, 0);
+  finishSlot(i32, region.doneTarget);
 });
 
-/** This worker's hold word (control.ts CTRL_HOLD) and wake word. */
-const HOLD = CTRL_HOLD + id * LINE;
+/** This worker's hold, serving and wake words (control.ts). */
+const HOLD = holdWord(id);
+const SERVING = servingWord(id);
 const WAKE = wakeWord(id);
 
 /** Claims a slot, saying so in the hold word first, so that a death in between is not missed. */
@@ -231,13 +234,17 @@ function runClaimed(slot: number): boolean {
     }
   }
   holdingSlot = -1;
-  finishSlot(i32, r.doneTarget);
+  // The hold word clears before the finish: once the region can complete, a later death of
+  // this worker must not be blamed on it.
   Atomics.store(i32, HOLD, 0);
+  finishSlot(i32, r.doneTarget);
   return true;
 }
 
 async function serve(): Promise<void> {
+  Atomics.store(i32, SERVING, 1);
   Atomics.add(i32, CTRL_ONLINE, 1);
+  Atomics.notify(i32, CTRL_ONLINE);
   for (;;) {
     // Read the epoch before looking for work (design.md#startup): a region published after
     // this read changes the epoch, so the wait below returns for it if it uses this worker
@@ -254,6 +261,7 @@ async function serve(): Promise<void> {
           } catch (thrown) {
             failSlot(i32, slot);
             post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
+            Atomics.store(i32, HOLD, 0);
             finishSlot(i32, r.doneTarget);
             slot = claim();
           }
