@@ -619,6 +619,7 @@ function runSync(call) {
 function runAsync(call) {
   if (args.verbose) console.log(`  async ${call.desc}`);
   pending.add(call);
+  refreshWatch();
   if (call.fault !== undefined) bump('faults injected');
   const t0 = performance.now();
   let p;
