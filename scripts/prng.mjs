@@ -1,0 +1,12 @@
+// mulberry32: a small seeded PRNG for the chaos suite and the soak, enough to replay a run
+// from its seed. (docs/examples/corpus.ts has its own copy: an example stands alone.)
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
