@@ -242,7 +242,7 @@ say(
 );
 say(
   allUs <= oneUs * 1.1
-    ? 'parafor measured the body, found the loop too small to pay for waking threads, and ran it serially (the serial fallback).'
+    ? 'tiny work no longer costs more on more threads: after its first call parafor has timed the function, and it runs a map this small on the calling thread (the serial fallback, serialBelowUs).'
     : `the tiny map at ${threads} threads was slower than on 1 thread in this run.`,
 );
 
