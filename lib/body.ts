@@ -98,8 +98,9 @@ export interface Fault {
   index: number;
 }
 
-// No try/catch here: a loop inside a try block compiles several times slower (runtime.ts,
-// runChunks). The per-index forms note the index before each call instead.
+// No try/catch here: the runner's caller catches (runtime.ts, runSlot) and reports the chunk
+// in flight, so a runner stays a bare loop for V8 to optimise. The per-index forms note the
+// index before each call instead, for the error report.
 const RUNNER_SOURCE: Record<number, string> = {
   [KIND_FOR]: 'for (let i = lo; i < hi; i++) { fault.index = i; body(i, shared, ctx); } return acc;',
   [KIND_FOR_RANGE]: 'fault.index = lo; body(lo, hi, shared, ctx); return acc;',

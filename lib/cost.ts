@@ -2,8 +2,8 @@
  * The cost model behind the serial fallback (`serialBelowUs`, OpenMP's `if` clause made
  * automatic): a measured cost per iteration for each (body, loop kind), and when to measure.
  *
- * Measuring is not free: two clock reads cost about 80 ns on our machines, a third of a
- * serial call. So a loop is timed on its first call, then on every 8th call while its
+ * Measuring is not free: two clock reads are a sizeable part of a serial call's own cost.
+ * So a loop is timed on its first call, then on every 8th call while its
  * predicted time is within 4x of the threshold (where a wrong estimate would change the
  * decision), and on every 64th call when it is far from it. A sample over 4x the estimate
  * is held back until the next call's sample confirms it: one descheduling or GC pause

@@ -11,8 +11,8 @@ import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN, wakeWord } from './co
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
   if (spinUs <= 0) return Atomics.load(i32, index) !== value;
-  // Reading the clock costs about ten polls: look at it every 1024 polls (~5 us), and only
-  // once the first 1024 have not been enough.
+  // Reading the clock costs several polls: look at it every 1024 polls, and only once the
+  // first 1024 have not been enough.
   let deadline = Infinity;
   for (let polls = 1; ; polls++) {
     if (Atomics.load(i32, index) !== value) return true;
@@ -83,7 +83,7 @@ export function wakeAll(i32: Int32Array, upTo: number): void {
 export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number, watch: number, watchValue: number): boolean {
   let v = Atomics.load(i32, index);
   if (v === target) return true;
-  // The clock is read only once the first 1024 polls (~5 us) have not been enough.
+  // The clock is read only once the first 1024 polls have not been enough.
   let deadline = Infinity;
   for (let polls = 1; spinUs > 0; polls++) {
     v = Atomics.load(i32, index);

@@ -1,7 +1,7 @@
 /**
  * Idle-time warm-up. V8 compiles each function on its first call, so a process's first
- * parafor call pays for compiling parafor's own call path: 2-7 ms here against 0.15-0.3 ms
- * for the second call (perf/repro/first-call.mjs). After import, when the event loop is next
+ * parafor call pays for compiling parafor's own call path, many times the cost of the second
+ * call (perf/repro/first-call.mjs). After import, when the event loop is next
  * idle (a program typically reads its input between importing and computing), a few tiny
  * loops run on a private two-thread team, the way a cold team's first call runs, so that the
  * program's first call finds that code compiled. No worker starts (the loops are far too small

@@ -9,7 +9,7 @@
  *
  * Constants inside hot loops are literals (200, 0.25, the LCG's multiplier): V8 types a
  * literal exactly, while a constant read from module scope can be speculated as a small
- * integer and deoptimised to float arithmetic (docs/performance.md#v8-pitfalls).
+ * integer and deoptimised to float arithmetic (docs/guide.md, V8 pitfalls).
  *
  * The C twins of these loops are in native/kernels.c, written to do the same operations
  * in the same order, so that the checksums agree with C too.
@@ -24,10 +24,10 @@ export function sqrtSum(acc, lo, hi) {
 }
 
 /**
- * The same with `lo |= 0; hi |= 0` first: a workaround for parafor 0.1's workers passing
- * lo/hi as doubles (read from the control block's Float64Array), which makes V8 run the
- * loop with a float induction variable, 2-3x slower (docs/performance.md#core-issues).
- * Shown beside the plain body, never instead of it.
+ * The same with `lo |= 0; hi |= 0` first: a control for the bounds parafor hands a body. Bounds
+ * that arrive as doubles make V8 run the loop with a float induction variable, several times
+ * slower (perf/repro/double-bounds.mjs); parafor passes int32 bounds, so the two rows should
+ * agree within noise. Shown beside the plain body, never instead of it.
  */
 export function sqrtSumInt(acc, lo, hi) {
   lo |= 0;

@@ -1,7 +1,7 @@
 /**
  * Renders a harness result (results.json) as markdown (results.md) and SVG charts: speedup
  * against threads per kernel, and overhead per construct (JS and C side by side). Also
- * evaluates the targets of the performance issue, from the numbers of this one run.
+ * evaluates parafor's performance targets, from the numbers of this one run.
  *
  *   node perf/report.mjs perf/results/results.json   (re-render an existing result)
  */
@@ -32,7 +32,7 @@ export function kernelRows(k) {
   return { serialJs, serialC, groups: [...groups.values()] };
 }
 
-/** The issue's targets, evaluated on one run. */
+/** parafor's performance targets, evaluated on one run. */
 export function targets(r) {
   const out = [];
   const cores = r.machine.cores;
@@ -116,7 +116,7 @@ export function renderMarkdown(r) {
   const L = [];
   L.push(`# parafor performance: ${r.mode} run`, '');
   L.push(`${m.cpuModel}, ${m.cores} cores (${m.logicalCpus} logical), ${m.totalMemGiB} GiB, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date}; load average at start ${m.loadAverage.join(' / ')}.`);
-  if (r.loadAverageAtEnd) L.push(`Load average at the end: ${r.loadAverageAtEnd.join(' / ')} (other engineers share this machine: read ratios, not absolute times).`);
+  if (r.loadAverageAtEnd) L.push(`Load average at the end: ${r.loadAverageAtEnd.join(' / ')} (the machine may be shared: read ratios, not absolute times).`);
   L.push(`Threads ${r.threads.join(', ')} (${r.threads.at(-1)} = 2 x cores, oversubscribed); size scale ${r.scale}; ${r.reps} repetition(s), medians; whole run ${r.elapsedS} s.`);
   const nat = r.steps.native;
   if (nat) L.push(nat.built ? `C peer: ${nat.gcc}, ${nat.flags}.` : `C peer: ${nat.note}.`);
@@ -143,7 +143,7 @@ export function renderMarkdown(r) {
     L.push('### Small loops (warm team, default options, parallelReduceRangeSync sum over a Float64Array)', '');
     L.push('| n | serial, array a constant (us) | generic, array an argument (us) | parafor (us) | parafor / serial | parafor / generic |', '|---|---|---|---|---|---|');
     for (const s of micro.smallLoops) L.push(`| ${s.n} | ${f(s.serialUs)} | ${f(s.genericUs)} | ${f(s.paraforUs)} | ${f(s.ratio)} | ${f(s.genericRatio)} |`);
-    L.push('', 'Measured in turn, round after round. "serial" is the plain call on one unchanging object, which V8 compiles for that very array; "generic" the same call on one of two objects in turn, the loop V8 compiles for any array (and gives a parafor body): see docs/performance.md, core issue 9.', '');
+    L.push('', 'Measured in turn, round after round. "serial" is the plain call on one unchanging object, which V8 compiles for that very array; "generic" the same call on one of two objects in turn, the loop V8 compiles for any array (and gives a parafor body): see docs/guide.md, V8 pitfalls.', '');
   }
 
   const kern = r.steps.kernels;

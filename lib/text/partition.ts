@@ -5,7 +5,7 @@
  * buffers, and it is tested exhaustively without a thread or a file
  * (spec/text-partition.spec.ts).
  *
- * Definitions used throughout lib/text (docs/text.md#partitioning):
+ * Definitions used throughout lib/text (docs/text.md#partitionlines):
  * - a line start is 0, or i + 1 for every '\n' byte at i with i + 1 < size;
  * - cut k (0 < k < parts) is the first line start at or after the nominal point
  *   floor(k * size / parts), or `size` when there is none; cut 0 is 0, cut `parts` is size;

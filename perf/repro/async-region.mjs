@@ -1,7 +1,6 @@
-// Core issue 4 (docs/performance.md#core-issues): an asynchronous region costs 10-250 us,
-// a synchronous one 1-5 us. With numThreads = cores, the async path runs `cores` workers that
-// spin 500 us after each region beside the main thread, whose event loop must run to see the
-// Atomics.waitAsync resolve.
+// What an empty asynchronous region costs, at numThreads = cores (spinning and passive) and
+// below: the async path runs its workers beside the main thread, whose event loop must run
+// to see Atomics.waitAsync resolve, so it costs far more than a synchronous region.
 //   node perf/repro/async-region.mjs
 import { availableParallelism } from 'node:os';
 import { Team } from 'parafor';

@@ -1,4 +1,4 @@
-// Core issue 2 (docs/performance.md#core-issues): the fixed cost of a call. A one-thread team
+// The fixed cost of a call. A one-thread team
 // always runs serially, so this is validation, the `shared` snapshot, bookkeeping and
 // allocation, nothing else. Run with --cpu-prof to see where it goes.
 //   node perf/repro/call-overhead.mjs

@@ -1,5 +1,4 @@
-// Core issue 9 (docs/performance.md#core-issues): why a small loop's ratio to "the plain call"
-// jumped between 1.1x and 2x from process to process. One function, a sum over a
+// Why a small loop's ratio to "the plain call" moves from process to process. One function, a sum over a
 // Float64Array (about 1 ns an element), called four ways, in turn, in one process:
 //   constant: sumRange(0, 0, n, s) on one unchanging object. V8 inlines it into the calling
 //     closure and compiles the loop for that very array (address and length as constants:

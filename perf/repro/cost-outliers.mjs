@@ -1,8 +1,9 @@
-// Core issue 11 (docs/performance.md#core-issues): how often a tiny loop that the serial
+// How often a tiny loop that the serial
 // fallback should always run on the calling thread goes to the team instead. Each call is a
 // 10-iteration loop (about 0.2 us); the body counts the calls that ran with more than one
-// thread. Before the cost model held back outlier samples, one GC pause or descheduling
-// inside a timed call sent the next calls to the team (about 170 per million calls here).
+// thread. The cost model holds back an outlier sample until the next call confirms it;
+// without that, one GC pause or descheduling inside a timed call sends the next calls to
+// the team.
 //   node perf/repro/cost-outliers.mjs [path/to/dist/index.js]
 import { pathToFileURL } from 'node:url';
 

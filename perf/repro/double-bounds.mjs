@@ -1,6 +1,6 @@
-// Core issue 1 (docs/performance.md#core-issues): a range body gets lo/hi as doubles on the
-// workers (runtime.ts readRegion reads F64_START/F64_END from a Float64Array), and V8 then
-// runs the body's loop with a float induction variable: 2-3x slower, more with array indexing.
+// Why parafor hands range bodies int32 bounds: a body whose lo/hi are doubles (as read from
+// a Float64Array) gets a float induction variable from V8, several times slower, more with
+// array indexing.
 //   node perf/repro/double-bounds.mjs
 // Part 1 needs no parafor: the same body, called with Smi bounds and with bounds read from a
 // Float64Array. Part 2: parafor at 2 threads, the plain body against the same body with

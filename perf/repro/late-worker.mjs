@@ -1,6 +1,6 @@
 // How late a worker starts on its slot, and how often the calling thread ends up running
 // both slots of a 2-thread region because the worker had not claimed its slot by the time
-// the caller finished its own (docs/performance.md, "When parallel does not pay"). Regions
+// the caller finished its own (docs/performance.md, "When parallel pays"). Regions
 // follow gaps of 0, 2 and 20 ms (the team's spin window is 0.5 ms, so workers mostly sleep).
 //   node perf/repro/late-worker.mjs [iterations per region, default 2e6 (about 3 ms)] [regions] [waitPolicy]
 import { Team, moduleBody } from 'parafor';

@@ -1,4 +1,4 @@
-// Core issue 9 (docs/performance.md#core-issues), as first reported: the same 3000-element sum
+// The same 3000-element sum
 // (L1-resident, about 1 ns per element) called as a plain function, through a runner like
 // parafor's from a function with no loop, and through the same runner from a chunk loop that
 // runs once. The first two come out faster, but not because of the loop: `s` is a module

@@ -1,5 +1,5 @@
 // Why some kernel repetitions at T=2 come out at serial speed, for every contestant in turn
-// (docs/performance.md, "Targets: met and missed"): no parafor here. Two plain worker threads
+// (docs/performance.md, "Limits"): no parafor here. Two plain worker threads
 // run the same square-root loop at the same time, 30 times, and report their wall time,
 // their CPU time (from /proc/thread-self/stat, as the guest counts it) and the CPU they ran
 // on. On this VM, in some repetitions both threads take twice as long while each still

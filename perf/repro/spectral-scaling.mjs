@@ -1,8 +1,8 @@
-// Why spectral-norm gains only 1.29-1.65x from 2 threads in the full runs, for every
-// JavaScript contestant (docs/performance.md, "spectral-norm below 1.8x"). Rounds of ten of
+// Why spectral-norm gains less than 1.8x from 2 threads on a 2-vCPU VM, for every
+// JavaScript contestant (docs/performance.md, "Limits"). Rounds of ten of
 // the kernel's products (perf/kernels.mjs specAv, n = 5500, about 30 million divisions
-// each), serially on one thread and on a team of 2 in turn. What this VM showed (six runs of
-// 6-8 rounds, 13:28-13:36 UTC, this script and earlier versions of it): a serial product
+// each), serially on one thread and on a team of 2 in turn. What a 2-vCPU VM showed (six runs of
+// 6-8 rounds): a serial product
 // took 68-131 ms, moving from one round to the next in one process (68-72 ms in some rounds,
 // 97-107 in the next), while a product on two threads took 41-68 ms, 82-136 ms of one
 // thread's work (a version that timed each thread's own block found both busy for the whole

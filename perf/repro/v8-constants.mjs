@@ -1,4 +1,4 @@
-// The V8 typing trap of docs/performance.md#v8-pitfalls: the same LCG histogram loop with its
+// The V8 typing trap of docs/guide.md's V8 pitfalls: the same LCG histogram loop with its
 // constants written as literals, read from module-scope `const`s, and read from module-scope
 // `let`s (as a configurable setting would be). Same arithmetic, same answer (checked).
 // Single-threaded: no parafor involved.

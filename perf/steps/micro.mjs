@@ -148,8 +148,8 @@ async function overheads(t) {
  * array (its address and length become constants: 8 instructions an element instead of 15).
  * "generic" calls it on one of two objects holding the same array, in turn, as a library
  * function gets its arrays: the loop V8 compiles for any Float64Array, which is the loop a
- * parafor body gets. On this VM the 15-instruction loop runs 1-1.6x slower than the 8, with
- * the machine's state (docs/performance.md, core issue 9). The three are measured in turn,
+ * parafor body gets. Depending on the machine's state the 15-instruction loop runs as fast as
+ * the 8 or slower (perf/repro/constant-array.mjs). The three are measured in turn,
  * round after round (benchmark.js, short rounds), so a change of that state hits all three.
  */
 async function smallLoops() {
