@@ -168,8 +168,8 @@ export function haltRegion(sync: Int32Array): void {
 
 /**
  * Calls the runner on one chunk. Chunk bounds come out of Math.floor and the Float64Array as
- * doubles; a body that loops from such a `lo` gets a float induction variable from V8 (2-8x
- * slower, perf/repro/double-bounds.mjs). `| 0` on the int32 path gives V8 integers, also when
+ * doubles; a body that loops from such a `lo` gets a float induction variable from V8
+ * (several times slower, perf/repro/double-bounds.mjs). `| 0` on the int32 path gives V8 integers, also when
  * it inlines the body here.
  */
 function runChunk(
@@ -306,8 +306,8 @@ export function runSerialBlocks(
   const extra = n % p;
   // `+`: V8 then knows the accumulator is a number from the start. Inlined into a caller
   // where it might also be `undefined` (a loop's) or any value (a field of the reducer),
-  // the body's accumulator became a tagged value, converted or boxed on every iteration:
-  // 4-5x slower (docs/performance.md, core issue 12).
+  // the body's accumulator became a tagged value, converted or boxed on every iteration,
+  // several times slower (docs/guide.md, V8 pitfalls).
   let result = 0;
   let lo = start;
   for (let slot = 0; slot < p; slot++) {
@@ -325,8 +325,7 @@ export function runSerialBlocks(
 
 /**
  * The chunk loop of a slot. No try/catch here or in the runners: V8 compiles a loop that it
- * inlines inside a try block several times slower (measured 65 against 180-260 us for a
- * 30000-element sum), so errors are caught one call up, in runSlot, and the chunk in flight
+ * inlines inside a try block slower, so errors are caught one call up, in runSlot, and the chunk in flight
  * is kept in `scratch` for the error report.
  */
 function runChunks(
@@ -348,11 +347,10 @@ function runChunks(
     const first = staticStart(n, r.p, slot);
     const last = staticStart(n, r.p, slot + 1);
     if (!perIndex(r.kind)) {
-      // One chunk: a call outside any loop (no loop overhead per slot; the 1.2-1.6x gap once
-      // blamed on the chunk loop was the baseline's constant array: performance.md, core issue 9).
+      // One chunk: a call outside any loop.
       // The look at CTRL_ERROR is a hint (a failure elsewhere after it does not stop this
       // chunk either), so a plain read does: a racing store seen late costs one chunk of
-      // work, never a wrong result. Atomics.load costs about 10 ns: V8 does not inline it.
+      // work, never a wrong result. V8 does not inline Atomics.load.
       if (first < last && sync[CTRL_ERROR] === 0) {
         acc = runChunk(runner, acc, start + first, start + last, shared, ctx, scratch, int32);
         if (between !== undefined) between();

@@ -72,7 +72,7 @@ interface Member {
   exited: boolean;
 }
 
-/** Starting a worker costs the calling thread this much (ms) until measured (0.6-5 ms seen here). */
+/** Starting a worker costs the calling thread this much (ms) until measured. */
 const SPAWN_ESTIMATE_MS = 5;
 /**
  * Cold start: the caller starts a worker only once it has done this many times the
@@ -118,6 +118,8 @@ export class Team {
   /** Workers by id (1-based; index 0 unused). */
   #members: (Member | undefined)[] = [];
   #closed = false;
+  /** close() has ended the workers: nothing may start one again. */
+  #shutDown = false;
   #regionId = 0;
   /** CTRL_DONE after the last region published on this control block (int32 arithmetic). */
   #doneTotal = 0;
@@ -336,6 +338,11 @@ export class Team {
    */
   async start(forAsync = false, threads = this.#settings.numThreads): Promise<void> {
     if (this.#closed) throw teamClosed();
+    return this.#start(forAsync, threads);
+  }
+
+  /** start() for calls already queued, which run even once close() was called. */
+  async #start(forAsync: boolean, threads: number): Promise<void> {
     const want = threads - 1 + (forAsync ? 1 : 0);
     const give = performance.now() + START_LIMIT_MS;
     const keep = keepAlive();
@@ -357,7 +364,8 @@ export class Team {
    * CTRL_ONLINE value to wait on (it moves whenever a worker starts serving or dies).
    */
   #serving(want: number, give: number): number {
-    if (this.#closed) throw teamClosed();
+    // close() may end the workers while a start() made before it waits.
+    if (this.#shutDown) throw teamClosed();
     this.#reap();
     if (this.#failure !== undefined) {
       const failure = this.#failure;
@@ -487,7 +495,7 @@ export class Team {
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
     this.#reap();
     if (this.#failure) this.#recover();
-    if (call.kind === KIND_REGION) await this.start(true, region.p);
+    if (call.kind === KIND_REGION) await this.#start(true, region.p);
     else this.#ensureAsyncMembers(region.p);
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     this.#postIdentity(call, region);
@@ -642,7 +650,7 @@ export class Team {
     let thrown: unknown;
     let failed = false;
     // The body may be inlined into this try (a fast loop since its accumulator starts as a
-    // number: docs/performance.md, core issue 12); the error is rethrown below, once the
+    // number: docs/guide.md, V8 pitfalls); the error is rethrown below, once the
     // region is left and the cost model has its sample.
     enterRegion();
     try {
@@ -681,6 +689,8 @@ export class Team {
     region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
+    // A region's words start at 0, as publish leaves them on the shared block.
+    if (call.kind === KIND_REGION) clearRegionWords(sync);
     const scratch = this.#serialScratch;
     scratch.iterations = 0;
     const key = CostModel.key(region.body, call.kind);
@@ -838,12 +848,7 @@ export class Team {
     // a line that other cores hold (design.md#publish).
     if (r.schedule !== SCHED_STATIC && Atomics.load(i32, CTRL_NEXT) !== 0) Atomics.store(i32, CTRL_NEXT, 0);
     if (Atomics.load(i32, CTRL_ERROR) !== 0) Atomics.store(i32, CTRL_ERROR, 0);
-    if (r.kind === KIND_REGION) {
-      i32[CTRL_BAR_COUNT] = 0;
-      i32[CTRL_SINGLE] = 0;
-      i32[CTRL_WS_NEXT] = 0;
-      for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
-    }
+    if (r.kind === KIND_REGION) clearRegionWords(i32);
     this.#flight = r;
     this.#lostError = undefined;
     Atomics.store(i32, CTRL_SLOTS, r.p);
@@ -1044,7 +1049,7 @@ export class Team {
 
   /**
    * The version of a `shared` payload, sending it to the workers when it is new or changed
-   * (design.md#shared). Unchanged payloads cost a walk of their leaves and nothing more.
+   * (design.md#bodies-and-shared). Unchanged payloads cost a walk of their leaves and nothing more.
    */
   #sharedVersionOf(value: unknown): number {
     if (value === undefined) return 0;
@@ -1117,6 +1122,7 @@ export class Team {
   // ---- workers -----------------------------------------------------------------------
 
   #ensureMember(id: number): boolean {
+    if (this.#shutDown) throw teamClosed();
     const m = this.#members[id];
     if (m !== undefined && !m.exited) return false;
     // A dead worker's port may still hold messages of the region in flight: read at the join.
@@ -1324,6 +1330,7 @@ export class Team {
   }
 
   async #shutdown(): Promise<void> {
+    this.#shutDown = true;
     const i32 = this.#control.i32;
     Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
     Atomics.add(i32, CTRL_EPOCH, 1);
@@ -1409,6 +1416,14 @@ function oneWorker(call: Call, region: Region): void {
     region.schedule = SCHED_STATIC;
     region.chunk = 0;
   }
+}
+
+/** Resets the words of a parallel region (barrier count, single claims, worksharing counter, locks). */
+function clearRegionWords(i32: Int32Array): void {
+  i32[CTRL_BAR_COUNT] = 0;
+  i32[CTRL_SINGLE] = 0;
+  i32[CTRL_WS_NEXT] = 0;
+  for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
 }
 
 /** The `shared` option of validated loop options. */
