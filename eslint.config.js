@@ -19,7 +19,7 @@ export default defineConfig(
   },
   {
     // The runtime smoke suite runs on Bun and Deno too, and checks CommonJS users' require().
-    files: ['smoke/**'],
+    files: ['smoke/**', 'perf/repro/matmul-runtimes.mjs'],
     languageOptions: { globals: { ...globals.node, Bun: 'readonly', Deno: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
