@@ -17,4 +17,10 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  {
+    // The runtime smoke suite runs on Bun and Deno too, and checks CommonJS users' require().
+    files: ['smoke/**', 'perf/repro/matmul-runtimes.mjs'],
+    languageOptions: { globals: { ...globals.node, Bun: 'readonly', Deno: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -12,6 +12,9 @@ import type { LoopOptionsOf, RangeFold } from './types.js';
 /** A section: runs once, on some thread of the team; its return value is the section's result. */
 export type SectionFn<S = unknown> = (shared: S, ctx: LoopContext) => unknown;
 
+/** What sections resolve to: the result of each function, in order (a tuple for a tuple of functions). */
+export type SectionResults<F extends readonly unknown[]> = { -readonly [K in keyof F]: F[K] extends (...args: never[]) => infer R ? R : never };
+
 /** A map function: fn(item, index, shared) -> result, on some thread of the team. */
 export type MapFn<T, R, S = unknown> = (item: T, index: number, shared: S) => R;
 

@@ -10,7 +10,7 @@ import { Team } from './team.js';
 import { teamSettings } from './options.js';
 import { scheduleWarmUp } from './warm.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
-import type { SectionFn, MapFn } from './constructs.js';
+import type { SectionFn, SectionResults, MapFn } from './constructs.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
 
 export { Team } from './team.js';
@@ -21,7 +21,7 @@ export type { TypedArrayConstructor } from './shared-array.js';
 export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
 export type { LoopOptions, TeamOptions, WaitPolicy } from './options.js';
 export type { LoopContext, RegionContext, WorkshareOptions } from './context.js';
-export type { SectionFn, MapFn } from './constructs.js';
+export type { SectionFn, SectionResults, MapFn } from './constructs.js';
 export { Mutex, Barrier, atomicAddFloat64, wtime } from './sync.js';
 export type { RegionBody, RegionOptionsOf } from './types.js';
 export type { Schedule } from './schedule.js';
@@ -108,13 +108,13 @@ export function parallelSync<S>(body: RegionBody<S>, options?: RegionOptionsOf<S
 }
 
 /** Runs a few functions in parallel on the default team; resolves to their results in order. */
-export function sections<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): Promise<R> {
-  return getDefaultTeam().sections<S, R>(functions, options);
+export function sections<S, const F extends readonly SectionFn<S>[]>(functions: readonly [...F], options?: LoopOptionsOf<S>): Promise<SectionResults<F>> {
+  return getDefaultTeam().sections<S, F>(functions, options);
 }
 
 /** Synchronous sections on the default team. */
-export function sectionsSync<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): R {
-  return getDefaultTeam().sectionsSync<S, R>(functions, options);
+export function sectionsSync<S, const F extends readonly SectionFn<S>[]>(functions: readonly [...F], options?: LoopOptionsOf<S>): SectionResults<F> {
+  return getDefaultTeam().sectionsSync<S, F>(functions, options);
 }
 
 /** fn(item, index, shared) for every item on the default team; results in order (Pool.map). */

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName } from './errors.js';
 import { MAX_THREADS } from './control.js';
+import { readEnv, type EnvLookup } from './env.js';
 import { SCHEDULES, type Schedule } from './schedule.js';
 
 export type WaitPolicy = 'active' | 'passive';
@@ -194,17 +195,17 @@ function parseScheduleEnv(name: string, raw: string): { schedule: Schedule; chun
   return { schedule: schedule as Schedule, chunk };
 }
 
-function envSchedule(env: NodeJS.ProcessEnv): { schedule: Schedule; chunk: number | undefined } {
+function envSchedule(env: EnvLookup): { schedule: Schedule; chunk: number | undefined } {
   for (const name of ['PARAFOR_SCHEDULE', 'OMP_SCHEDULE']) {
-    const raw = env[name];
+    const raw = env(name);
     if (raw !== undefined && raw.trim() !== '') return parseScheduleEnv(name, raw);
   }
   return { schedule: 'static', chunk: undefined };
 }
 
-function envThreads(env: NodeJS.ProcessEnv): number | undefined {
+function envThreads(env: EnvLookup): number | undefined {
   for (const name of ['PARAFOR_NUM_THREADS', 'OMP_NUM_THREADS']) {
-    const raw = env[name];
+    const raw = env(name);
     if (raw === undefined || raw.trim() === '') continue;
     const first = raw.split(',')[0]!.trim();
     const n = Number(first);
@@ -216,9 +217,9 @@ function envThreads(env: NodeJS.ProcessEnv): number | undefined {
   return undefined;
 }
 
-function envSpin(env: NodeJS.ProcessEnv): number | undefined {
+function envSpin(env: EnvLookup): number | undefined {
   for (const name of ['PARAFOR_WAIT_POLICY', 'OMP_WAIT_POLICY']) {
-    const raw = env[name];
+    const raw = env(name);
     if (raw === undefined || raw.trim() === '') continue;
     const policy = raw.trim().toLowerCase();
     if (policy === 'active') return SPIN_ACTIVE_US;
@@ -228,8 +229,8 @@ function envSpin(env: NodeJS.ProcessEnv): number | undefined {
   return undefined;
 }
 
-/** Resolves a Team's options against the environment. */
-export function teamSettings(options: unknown, env: NodeJS.ProcessEnv = process.env): TeamSettings {
+/** Resolves a Team's options against the environment (read now, through `env`). */
+export function teamSettings(options: unknown, env: EnvLookup = readEnv): TeamSettings {
   const o = checkKeys('options', options, TEAM_KEYS);
   const numThreads =
     o.numThreads !== undefined ? checkThreads('numThreads', o.numThreads) : (envThreads(env) ?? availableParallelism());

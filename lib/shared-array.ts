@@ -18,6 +18,35 @@ export type TypedArrayConstructor =
   | BigInt64ArrayConstructor
   | BigUint64ArrayConstructor;
 
+/**
+ * The typed array that sharedArray(Ctor, ...) returns: Ctor's array over a SharedArrayBuffer.
+ * Typed so, a typed array on a plain ArrayBuffer (`new Float64Array(n)`) does not fit where a
+ * shared one is expected (workers would write to a copy of it).
+ */
+export type SharedTypedArray<C extends TypedArrayConstructor = TypedArrayConstructor> = C extends Int8ArrayConstructor
+  ? Int8Array<SharedArrayBuffer>
+  : C extends Uint8ClampedArrayConstructor
+    ? Uint8ClampedArray<SharedArrayBuffer>
+    : C extends Uint8ArrayConstructor
+      ? Uint8Array<SharedArrayBuffer>
+      : C extends Int16ArrayConstructor
+        ? Int16Array<SharedArrayBuffer>
+        : C extends Uint16ArrayConstructor
+          ? Uint16Array<SharedArrayBuffer>
+          : C extends Int32ArrayConstructor
+            ? Int32Array<SharedArrayBuffer>
+            : C extends Uint32ArrayConstructor
+              ? Uint32Array<SharedArrayBuffer>
+              : C extends Float32ArrayConstructor
+                ? Float32Array<SharedArrayBuffer>
+                : C extends Float64ArrayConstructor
+                  ? Float64Array<SharedArrayBuffer>
+                  : C extends BigInt64ArrayConstructor
+                    ? BigInt64Array<SharedArrayBuffer>
+                    : C extends BigUint64ArrayConstructor
+                      ? BigUint64Array<SharedArrayBuffer>
+                      : never;
+
 type SharedCtor = new (buffer: SharedArrayBuffer) => unknown;
 
 const CTORS = new Set<unknown>([
@@ -46,7 +75,7 @@ const CTORS = new Set<unknown>([
 export function sharedArray<C extends TypedArrayConstructor>(
   Ctor: C,
   lengthOrValues: number | ArrayLike<number> | ArrayLike<bigint> | Iterable<number> | Iterable<bigint>,
-): InstanceType<C> {
+): SharedTypedArray<C> {
   if (!CTORS.has(Ctor)) {
     // Also by name: Jest gives specs their own realm, whose Float64Array is another object.
     const name = typeof Ctor === 'function' ? (Ctor as { name: string }).name : '';
@@ -56,14 +85,14 @@ export function sharedArray<C extends TypedArrayConstructor>(
   if (typeof lengthOrValues === 'number') {
     if (!Number.isSafeInteger(lengthOrValues) || lengthOrValues < 0) throw notInteger('length', lengthOrValues, 'an integer >= 0');
     const buffer = new SharedArrayBuffer(lengthOrValues * Ctor.BYTES_PER_ELEMENT);
-    return new (Ctor as unknown as SharedCtor)(buffer) as InstanceType<C>;
+    return new (Ctor as unknown as SharedCtor)(buffer) as SharedTypedArray<C>;
   }
   if (lengthOrValues === null || typeof lengthOrValues !== 'object') {
     throw badOption('lengthOrValues', lengthOrValues, 'a length or an array-like of values');
   }
   const values = Array.isArray(lengthOrValues) || ArrayBuffer.isView(lengthOrValues) ? lengthOrValues : Array.from(lengthOrValues as Iterable<number>);
   const length = (values as ArrayLike<unknown>).length;
-  const out = new (Ctor as unknown as SharedCtor)(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) as InstanceType<C>;
+  const out = new (Ctor as unknown as SharedCtor)(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) as SharedTypedArray<C>;
   (out as unknown as { set(v: ArrayLike<unknown>): void }).set(values as ArrayLike<unknown>);
   return out;
 }

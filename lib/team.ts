@@ -49,7 +49,7 @@ import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, t
 import { abortedNotStopped, notFunction, rebuildError, recordError, startTimeout, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
 import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
-import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn } from './constructs.js';
+import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn, type SectionResults } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
@@ -295,20 +295,20 @@ export class Team {
   }
 
   /** Runs a few different functions in parallel (`#pragma omp sections`); resolves to their results, in order. */
-  sections<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): Promise<R> {
+  sections<S, const F extends readonly SectionFn<S>[]>(functions: readonly [...F], options?: LoopOptionsOf<S>): Promise<SectionResults<F>> {
     let call: { start: number; end: number; body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> };
     try {
       call = sectionsCall(functions, options as LoopOptionsOf<unknown> | undefined);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.parallelReduceRange(call.start, call.end, call.body, CONCAT, call.options).then((pairs) => placePairs(pairs, functions.length) as unknown as R);
+    return this.parallelReduceRange(call.start, call.end, call.body, CONCAT, call.options).then((pairs) => placePairs(pairs, functions.length) as SectionResults<F>);
   }
 
   /** Synchronous sections. */
-  sectionsSync<S, R extends readonly unknown[] = unknown[]>(functions: readonly SectionFn<S>[], options?: LoopOptionsOf<S>): R {
+  sectionsSync<S, const F extends readonly SectionFn<S>[]>(functions: readonly [...F], options?: LoopOptionsOf<S>): SectionResults<F> {
     const call = sectionsCall(functions, options as LoopOptionsOf<unknown> | undefined);
-    return placePairs(this.parallelReduceRangeSync(call.start, call.end, call.body, CONCAT, call.options), functions.length) as unknown as R;
+    return placePairs(this.parallelReduceRangeSync(call.start, call.end, call.body, CONCAT, call.options), functions.length) as SectionResults<F>;
   }
 
   /**

@@ -8,6 +8,15 @@
 import { performance } from 'node:perf_hooks';
 import { CTRL_EPOCH, CTRL_SLEEPERS, CTRL_STATE, TEAM_OPEN, wakeWord } from './control.js';
 
+/**
+ * Atomics.pause() where the runtime has it (Node 24+, Deno, Bun), else nothing: a hint to the
+ * CPU that this is a spin-wait (x86 PAUSE), which leaves the core's other hardware thread more
+ * of the core and lowers power while spinning. Only in the spins bounded by time below: a
+ * pause costs from a few to over a hundred cycles depending on the CPU, so a spin bounded by
+ * a count of polls (sync.ts) would last a CPU-dependent time.
+ */
+const pause: () => void = (Atomics as { pause?: () => void }).pause ?? (() => {});
+
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
   if (spinUs <= 0) return Atomics.load(i32, index) !== value;
@@ -16,6 +25,7 @@ export function spinWhileEquals(i32: Int32Array, index: number, value: number, s
   let deadline = Infinity;
   for (let polls = 1; ; polls++) {
     if (Atomics.load(i32, index) !== value) return true;
+    pause();
     if ((polls & 1023) === 0) {
       const now = performance.now();
       if (deadline === Infinity) deadline = now + spinUs / 1000;
@@ -88,6 +98,7 @@ export function waitUntilEquals(i32: Int32Array, index: number, target: number, 
   for (let polls = 1; spinUs > 0; polls++) {
     v = Atomics.load(i32, index);
     if (v === target) return true;
+    pause();
     if ((polls & 1023) === 0) {
       if (Atomics.load(i32, watch) !== watchValue) return false;
       const now = performance.now();

@@ -10,6 +10,7 @@
  * PARAFOR_WARMUP=0 turns it off.
  */
 import { isMainThread } from 'node:worker_threads';
+import { readEnv } from './env.js';
 import { Team } from './team.js';
 
 /** Tiny bodies of each loop form; they cannot capture anything, like every body. */
@@ -40,7 +41,7 @@ export function warmUp(): Team {
 
 export function scheduleWarmUp(): void {
   // Only the main thread: a worker that imports parafor runs its calls nested anyway.
-  if (!isMainThread || process.env['PARAFOR_WARMUP'] === '0') return;
+  if (!isMainThread || readEnv('PARAFOR_WARMUP') === '0') return;
   setImmediate(() => {
     try {
       void warmUp().close();

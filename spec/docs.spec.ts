@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
 
+/** Runs an example: a TypeScript one from its build in build/docs/examples, `name.mjs` as it is. */
 function example(name: string, args: string[] = []) {
-  const res = spawnSync(process.execPath, [path.join(ROOT, 'build', 'docs', 'examples', `${name}.js`), ...args], {
+  const file = name.endsWith('.mjs') ? path.join(ROOT, 'docs', 'examples', name) : path.join(ROOT, 'build', 'docs', 'examples', `${name}.js`);
+  const res = spawnSync(process.execPath, [file, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,
@@ -14,10 +16,10 @@ function example(name: string, args: string[] = []) {
   return res.stdout;
 }
 
-test('quickstart prints the sum of square roots and its double', () => {
+test.each(['quickstart', 'quickstart.mjs'])('%s prints the sum of square roots and its double', (name) => {
   let want = 0;
   for (let i = 0; i < 1_000_000; i++) want += Math.sqrt(i);
-  const out = example('quickstart');
+  const out = example(name);
   expect(out).toContain(`sum of sqrt(i), i < 1e6: ${want.toFixed(3)}`);
   expect(out).toContain('doubled: 2.000000x');
 });
@@ -45,8 +47,8 @@ test('a parallel region with barriers, worksharing, single and critical', () => 
 
 test('the README shows the examples verbatim', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  for (const name of ['quickstart', 'range-and-histogram']) {
-    const src = readFileSync(path.join(ROOT, 'docs', 'examples', `${name}.ts`), 'utf8').trim();
+  for (const name of ['quickstart.ts', 'quickstart.mjs', 'range-and-histogram.ts']) {
+    const src = readFileSync(path.join(ROOT, 'docs', 'examples', name), 'utf8').trim();
     expect(readme).toContain(src);
   }
 });

@@ -4,6 +4,7 @@ import { Team, sharedArray, moduleBody, numThreads, cpuCount, getDefaultTeam, in
 import { runNode } from './helpers.js';
 import { warmUp } from '#internal/warm.js';
 import { teamSettings } from '#internal/options.js';
+import { readEnv } from '#internal/env.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -305,13 +306,36 @@ describe('environment and introspection', () => {
     expect(runNode(code, { PARAFOR_WAIT_POLICY: 'lazy' }).stderr).toContain('environment variable PARAFOR_WAIT_POLICY must be \'active\' or \'passive\', got "lazy"');
   });
 
+  test('a variable the runtime will not let parafor read counts as not set', () => {
+    const g = globalThis as { Deno?: unknown };
+    const env = Object.getOwnPropertyDescriptor(process, 'env')!;
+    process.env.PARAFOR_SPEC_ENV = '5';
+    try {
+      expect(readEnv('PARAFOR_SPEC_ENV')).toBe('5');
+      // Deno: a variable without env permission is not read (reading it would throw or prompt).
+      for (const [state, want] of [['prompt', undefined], ['denied', undefined], ['granted', '5']] as const) {
+        g.Deno = { permissions: { querySync: (d: { name: string; variable: string }) => ({ state: d.name === 'env' && d.variable === 'PARAFOR_SPEC_ENV' ? state : 'x' }) } };
+        expect(readEnv('PARAFOR_SPEC_ENV')).toBe(want);
+      }
+      delete g.Deno;
+      // A read that throws (Deno's NotCapable) is "not set", never an error.
+      Object.defineProperty(process, 'env', { configurable: true, get: () => { throw new Error('NotCapable: Requires env access'); } });
+      expect(readEnv('PARAFOR_SPEC_ENV')).toBeUndefined();
+      expect(teamSettings({})).toMatchObject({ schedule: 'static', spinUs: teamSettings({}, () => undefined).spinUs });
+    } finally {
+      delete g.Deno;
+      Object.defineProperty(process, 'env', env);
+      delete process.env.PARAFOR_SPEC_ENV;
+    }
+  });
+
   test('an option overrides its environment variable, which is then not parsed', () => {
-    const env = { PARAFOR_SCHEDULE: 'sometimes', OMP_WAIT_POLICY: 'lazy', PARAFOR_NUM_THREADS: 'many' };
-    const s = teamSettings({ schedule: 'guided', chunk: 4, waitPolicy: 'passive', numThreads: 3 }, env);
+    const env: Record<string, string> = { PARAFOR_SCHEDULE: 'sometimes', OMP_WAIT_POLICY: 'lazy', PARAFOR_NUM_THREADS: 'many' };
+    const s = teamSettings({ schedule: 'guided', chunk: 4, waitPolicy: 'passive', numThreads: 3 }, (name) => env[name]);
     expect([s.schedule, s.chunk, s.spinUs, s.numThreads]).toEqual(['guided', 4, 0, 3]);
     // A chunk alone takes the schedule (and not the chunk) from the environment.
-    expect(teamSettings({ chunk: 4, numThreads: 1 }, { PARAFOR_SCHEDULE: 'dynamic,8' })).toMatchObject({ schedule: 'dynamic', chunk: 4 });
-    expect(() => teamSettings({ chunk: 4, numThreads: 1 }, { PARAFOR_SCHEDULE: 'sometimes' })).toThrow('environment variable PARAFOR_SCHEDULE must be one of');
+    expect(teamSettings({ chunk: 4, numThreads: 1 }, (name) => ({ PARAFOR_SCHEDULE: 'dynamic,8' })[name])).toMatchObject({ schedule: 'dynamic', chunk: 4 });
+    expect(() => teamSettings({ chunk: 4, numThreads: 1 }, (name) => ({ PARAFOR_SCHEDULE: 'sometimes' })[name])).toThrow('environment variable PARAFOR_SCHEDULE must be one of');
   });
 
   test('V8 and process-wide Node flags (refused for worker threads) do not stop a team from starting', () => {

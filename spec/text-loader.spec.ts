@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Team, loadText, reduceLines, sharedArray, type LineEncoding } from 'parafor';
-import { readExactly } from '#internal/text/file.js';
+import { openFileSync, readExactly, reopen } from '#internal/text/file.js';
 import { ignoresLine } from '#internal/text/kernels.js';
 import { ROOT } from './helpers.js';
 import { linesRefText, randomText, scratchDir } from './text-fixtures.js';
@@ -372,6 +372,25 @@ describe('bad input: a clear error naming the path, nothing hangs, the team stay
       `"${file}" changed size while it was read: ${lines.length} bytes when it was opened, ${lines.length + 6} now`,
     );
     await expectUsable();
+  });
+
+  test('each thread opens the file by path and refuses another file under the same path', () => {
+    const file = tmp.file('replaced.txt', 'abc\n');
+    const opened = openFileSync(file);
+    fs.closeSync(opened.fd);
+    const ref = { path: file, size: opened.size, dev: opened.dev, ino: opened.ino };
+    const again = reopen(ref);
+    try {
+      const buf = new Uint8Array(4);
+      readExactly(again, buf, 0, 4, 0);
+      expect(Buffer.from(buf).toString()).toBe('abc\n');
+    } finally {
+      fs.closeSync(again.fd);
+    }
+    fs.renameSync(tmp.file('other.txt', 'xyz\n'), file);
+    expect(() => reopen(ref)).toThrow(`"${file}" changed while it was read: the path now names another file`);
+    fs.rmSync(file);
+    expect(() => reopen(ref)).toThrow(`cannot read "${file}": no such file or directory (ENOENT)`);
   });
 
   test('loadText: a file whose size fstat does not tell (/proc), and a read that ends early', async () => {

@@ -35,6 +35,30 @@ test('bodies and folds are typed from `shared` and the reducer', () => {
   }).toThrow();
 });
 
+test('sharedArray returns typed arrays over a SharedArrayBuffer', () => {
+  const xs: Float64Array<SharedArrayBuffer> = sharedArray(Float64Array, 4);
+  const bytes: Uint8ClampedArray<SharedArrayBuffer> = sharedArray(Uint8ClampedArray, [1, 2]);
+  const big: BigInt64Array<SharedArrayBuffer> = sharedArray(BigInt64Array, 2);
+  expect([xs.buffer, bytes.buffer, big.buffer].every((b) => b instanceof SharedArrayBuffer)).toBe(true);
+  // @ts-expect-error a typed array on a plain ArrayBuffer is not a shared one
+  const plain: Float64Array<SharedArrayBuffer> = new Float64Array(4);
+  // @ts-expect-error each constructor gives its own array type
+  const wrong: Uint8Array<SharedArrayBuffer> = sharedArray(Float64Array, 4);
+  expect(plain.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  void wrong;
+});
+
+test('sections resolve to a tuple of their functions\' result types', async () => {
+  const [n, text, list] = await team.sections([() => 1, (s: { name: string }) => `hi ${s.name}`, () => [true]], { shared: { name: 'x' } });
+  const checked: [number, string, boolean[]] = [n, text, list];
+  expect(checked).toEqual([1, 'hi x', [true]]);
+  const [a, b] = team.sectionsSync([() => 'a', () => 2]);
+  expect([a.toUpperCase(), b + 1]).toEqual(['A', 3]);
+  // @ts-expect-error the second result is a number
+  const s: string = b;
+  void s;
+});
+
 test('regions, sections and parallelMap are typed', async () => {
   const squares: number[] = await team.parallelMap([1, 2, 3], (x) => x * x);
   expect(squares).toEqual([1, 4, 9]);

@@ -70,6 +70,11 @@ export function grew(path: string, size: number, now: number | undefined): TextF
   return fileError(path, CHANGED, `${show(path)} changed size while it was read: ${what}`);
 }
 
+/** The path names another file than the one the calling thread opened (renamed over, or deleted and recreated). */
+export function replaced(path: string): TextFileError {
+  return fileError(path, CHANGED, `${show(path)} changed while it was read: the path now names another file`);
+}
+
 /** A part does not end on a line boundary any more: the bytes changed under the reader. */
 export function rewritten(path: string, position: number): TextFileError {
   return fileError(

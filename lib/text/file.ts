@@ -1,18 +1,20 @@
 /**
- * A text file as the loader sees it: opened once on the calling thread, checked to be a
- * regular file, read by position (by every thread, through the same descriptor), and
- * checked again at the end for a change of size. Also partitionLines, the public face of
+ * A text file as the loader sees it: opened on the calling thread, checked to be a regular
+ * file, read by position, and checked again at the end for a change of size. Each thread
+ * that reads a part opens the file again by path (reopen) and checks that it found the same
+ * file (device and inode): a descriptor is not portable between threads on every runtime
+ * (Deno's belong to the thread that opened them). Also partitionLines, the public face of
  * the cut arithmetic in partition.ts.
  *
- * The descriptor is opened with O_NONBLOCK and checked with fstat before anything reads
- * it: open() of a FIFO without O_NONBLOCK waits for a writer, possibly forever, and a
- * stat() before a plain open() leaves a window in which the path can be replaced.
+ * A descriptor is opened with O_NONBLOCK and checked with fstat before anything reads it:
+ * open() of a FIFO without O_NONBLOCK waits for a writer, possibly forever, and a stat()
+ * before a plain open() leaves a window in which the path can be replaced.
  */
 import { close, closeSync, constants, fstat, fstatSync, open, openSync, readSync, type Stats } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify, types } from 'node:util';
 import { badOption, notPositiveInteger } from '../errors.js';
-import { cannotOpen, grew, notRegularFile, shrank } from './errors.js';
+import { cannotOpen, grew, notRegularFile, replaced, shrank } from './errors.js';
 import { CUT_WINDOW, bytesWindow, cutsToRanges, lineCuts, type ReadWindow } from './partition.js';
 
 const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -20,11 +22,22 @@ const openAsync = promisify(open);
 const fstatAsync = promisify(fstat);
 const closeAsync = promisify(close);
 
-/** An open text file: its descriptor, its path (for messages) and its size when opened. */
-export interface OpenFile {
-  readonly fd: number;
+/** A text file as the calling thread found it: its path, its size and its identity when opened. */
+export interface FileRef {
   readonly path: string;
   readonly size: number;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** An open text file: a descriptor of this thread's, with what FileRef says of the file. */
+export interface OpenFile extends FileRef {
+  readonly fd: number;
+}
+
+function opened(fd: number, path: string, stats: Stats): OpenFile {
+  if (!stats.isFile()) throw notRegularFile(path, kindOf(stats));
+  return { fd, path, size: stats.size, dev: Number(stats.dev), ino: Number(stats.ino) };
 }
 
 /** Checks a path argument (a string, or a file URL) and returns it as a string path. */
@@ -56,9 +69,7 @@ export async function openFile(path: string): Promise<OpenFile> {
     throw cannotOpen(path, err);
   }
   try {
-    const stats = await fstatAsync(fd);
-    if (!stats.isFile()) throw notRegularFile(path, kindOf(stats));
-    return { fd, path, size: stats.size };
+    return opened(fd, path, await fstatAsync(fd));
   } catch (err) {
     await closeAsync(fd);
     throw err;
@@ -74,9 +85,7 @@ export function openFileSync(path: string): OpenFile {
     throw cannotOpen(path, err);
   }
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw notRegularFile(path, kindOf(stats));
-    return { fd, path, size: stats.size };
+    return opened(fd, path, fstatSync(fd));
   } catch (err) {
     closeSync(fd);
     throw err;
@@ -88,11 +97,24 @@ export async function closeFile(file: OpenFile): Promise<void> {
 }
 
 /**
+ * Opens, on the thread that reads a part, the file the calling thread opened; throws when
+ * the path now names another file. The caller closes it (closeSync(file.fd)).
+ */
+export function reopen(ref: FileRef): OpenFile {
+  const file = openFileSync(ref.path);
+  if (file.dev !== ref.dev || file.ino !== ref.ino) {
+    closeSync(file.fd);
+    throw replaced(ref.path);
+  }
+  return { ...file, size: ref.size };
+}
+
+/**
  * Reads exactly `length` bytes at file position `position` into buf[offset, offset +
  * length). A read that returns 0 bytes means the file now ends before where it ended when
  * it was opened: that is an error, never a short result. Runs on every thread.
  */
-export function readExactly(file: OpenFile, buf: Uint8Array, offset: number, length: number, position: number): void {
+export function readExactly(file: Pick<OpenFile, 'fd' | 'path' | 'size'>, buf: Uint8Array, offset: number, length: number, position: number): void {
   while (length > 0) {
     let got: number;
     try {

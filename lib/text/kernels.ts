@@ -2,8 +2,8 @@
  * The text loader's worker-side code: module bodies (moduleBody(url, name)) that each
  * thread imports once. Every body runs over parts [lo, hi) of a file cut by partition.ts;
  * the loops run them with one part per thread (static schedule, chunk 1), so part k is
- * read by one thread only, with positional reads on the descriptor the calling thread
- * opened (descriptors belong to the process, so every thread can use it).
+ * read by one thread only, with positional reads on a descriptor that thread opens itself
+ * (file.ts#reopen: on Deno a descriptor belongs to the thread that opened it).
  *
  * Module-level state here is per thread: the block buffer of reduceParts and the compiled
  * folds. Nothing here is re-entered: a fold that calls back into parafor runs nested, on its
@@ -12,13 +12,14 @@
 import { concatUint8Arrays } from 'typed-array-utils';
 import { compileSource } from '../body.js';
 import type { LoopContext } from '../context.js';
-import { readExactly, type OpenFile } from './file.js';
+import { closeSync } from 'node:fs';
+import { readExactly, reopen, type FileRef, type OpenFile } from './file.js';
 import { rewritten } from './errors.js';
 import { NEWLINE } from './partition.js';
 import type { LineEncoding } from './options.js';
 
 /** What the kernels of every text loop receive in `shared`. */
-interface FileParts extends OpenFile {
+interface FileParts extends FileRef {
   /** parts + 1 cut points (partition.ts#lineCuts): part k is [cuts[k], cuts[k + 1]). */
   readonly cuts: readonly number[];
   readonly blockSize: number;
@@ -58,6 +59,15 @@ function bufferOf(bytes: Uint8Array, offset: number, length: number): Buffer {
  * thread receives them without a copy and joins the parts' lists into the index.
  */
 export function loadParts(acc: PartStarts[], lo: number, hi: number, s: LoadShared): PartStarts[] {
+  const file = reopen(s);
+  try {
+    return loadInto(file, acc, lo, hi, s);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+function loadInto(file: OpenFile, acc: PartStarts[], lo: number, hi: number, s: LoadShared): PartStarts[] {
   const { size, cuts, blockSize, bytes } = s;
   for (let k = lo; k < hi; k++) {
     const start = cuts[k]!;
@@ -68,7 +78,7 @@ export function loadParts(acc: PartStarts[], lo: number, hi: number, s: LoadShar
     if (start < end) starts[count++] = start;
     for (let pos = start; pos < end; ) {
       const n = Math.min(blockSize, end - pos);
-      readExactly(s, bytes, pos, n, pos);
+      readExactly(file, bytes, pos, n, pos);
       const view = bufferOf(bytes, pos, n);
       for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) {
         // A newline on the part's last byte starts the next part's first line.
@@ -181,6 +191,15 @@ const MAX_PIECES = 1024;
  * joined when its newline arrives.
  */
 export function reduceParts(acc: unknown, lo: number, hi: number, s: ReduceShared, ctx: LoopContext): unknown {
+  const file = reopen(s);
+  try {
+    return foldParts(file, acc, lo, hi, s, ctx);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+function foldParts(file: OpenFile, acc: unknown, lo: number, hi: number, s: ReduceShared, ctx: LoopContext): unknown {
   const { path, size, cuts, blockSize, shared } = s;
   const scanner = scannerFor(s);
   if (block === undefined || block.length !== blockSize) block = Buffer.allocUnsafeSlow(blockSize);
@@ -190,7 +209,7 @@ export function reduceParts(acc: unknown, lo: number, hi: number, s: ReduceShare
     let pieces: Uint8Array[] = [];
     for (let pos = cuts[k]!; pos < end; ) {
       const n = Math.min(blockSize, end - pos);
-      readExactly(s, block, 0, n, pos);
+      readExactly(file, block, 0, n, pos);
       pos += n;
       const view = n === blockSize ? block : block.subarray(0, n);
       let from = 0;

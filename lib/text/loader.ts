@@ -74,7 +74,7 @@ export async function loadText(path: string | URL, options?: LoadTextOptions): P
     async (file, cuts) => {
       const parts = o.numThreads;
       const bytes = new Uint8Array(new SharedArrayBuffer(file.size));
-      const load: LoadShared = { fd: file.fd, path: p, size: file.size, cuts, blockSize: o.blockSize, bytes };
+      const load: LoadShared = { path: p, size: file.size, dev: file.dev, ino: file.ino, cuts, blockSize: o.blockSize, bytes };
       const found = await o.team.parallelReduceRange(0, parts, LOAD_PARTS, STARTS_BY_PART, onePartPerThread(parts, load));
       let lines = 0;
       for (const f of found) lines += f.starts.length;
@@ -120,9 +120,10 @@ export async function reduceLines<A, S>(
   const o = textSettings(options, true);
   return withParts(p, o, (file, cuts) => {
     const shared: ReduceShared = {
-      fd: file.fd,
       path: p,
       size: file.size,
+      dev: file.dev,
+      ino: file.ino,
       cuts,
       blockSize: o.blockSize,
       fold: source,
