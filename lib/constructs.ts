@@ -1,10 +1,14 @@
 /**
  * sections and parallelMap, built on the range reduction: each is a generated range fold
  * (shipped like any body) whose per-thread partials are arrays, concatenated in thread order.
+ * A map that the serial fallback keeps on the calling thread skips the reduction altogether
+ * (runMapHere): one loop into one array, as `items.map` does.
  */
-import { bodySource } from './body.js';
-import { badOption } from './errors.js';
+import { bodySource, compileSource } from './body.js';
+import { badOption, rebuildError, recordError } from './errors.js';
 import { checkKeys, optionKeys } from './options.js';
+import { snapshotShared } from './shared.js';
+import { enterRegion, leaveRegion } from './state.js';
 import type { LoopContext } from './context.js';
 import type { CustomReducer } from './reducers.js';
 import type { LoopOptionsOf, RangeFold } from './types.js';
@@ -47,11 +51,25 @@ function functionSource(name: string, fn: unknown): string {
 
 const MAP_KEYS = optionKeys(['shared', 'numThreads', 'if', 'serialBelowUs', 'signal', 'timeout']);
 
-export function mapCall(
-  items: unknown,
-  fn: unknown,
-  options: LoopOptionsOf<unknown> | undefined,
-): { body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> } {
+/**
+ * Below this cost per item (microseconds) a map stays on the calling thread whatever its
+ * length: a parallel run sends each item to a worker and each result back by structured
+ * clone (tens of nanoseconds each way for a number, more for objects), so an item must
+ * cost several times that before another thread can win anything back.
+ */
+export const MAP_ITEM_US = 0.25;
+
+/** A checked parallelMap call: the fold a parallel run ships, and what a serial run here needs. */
+export interface MapCall {
+  readonly body: RangeFold<unknown[], unknown>;
+  readonly options: LoopOptionsOf<unknown>;
+  readonly items: readonly unknown[];
+  readonly shared: unknown;
+  /** The map's source, wrapped as a loop over all items (compiled on first use, see runMapHere). */
+  readonly here: string;
+}
+
+export function mapCall(items: unknown, fn: unknown, options: LoopOptionsOf<unknown> | undefined): MapCall {
   if (!Array.isArray(items)) throw badOption('items', items, 'an array');
   const source = functionSource('fn', fn);
   checkKeys('options', options, MAP_KEYS);
@@ -59,8 +77,91 @@ export function mapCall(
     `map\n${source}`,
     `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) acc.push(f(s.items[i], i, s.shared));\n  return acc;\n}`,
   );
+  const shared = options?.shared;
   // Static blocks, in thread order: concatenating the partials keeps the items' order.
-  return { body, options: { ...options, shared: { items, shared: options?.shared }, schedule: 'static' } };
+  return { body, options: { ...options, shared: { items, shared }, schedule: 'static' }, items, shared, here: source };
+}
+
+/** A map's loop over all items on the calling thread; `fault.index` names the item that threw. */
+type MapLoop = (items: readonly unknown[], shared: unknown, out: unknown[], fault: { index: number }) => unknown[];
+
+/** Compiled map loops, by the map's source (compiled like a body: nothing in scope but globals and `parafor`). */
+const mapLoops = new Map<string, MapLoop>();
+
+const mapFault = { index: 0 };
+
+/**
+ * Runs a whole map on the calling thread, as the serial fallback does, into one array: no
+ * per-thread partials to concatenate, and no `shared` payload to version for workers.
+ * `fn` runs as its compiled copy, as on every thread.
+ */
+export function runMapHere(call: MapCall): unknown[] {
+  checkMapItems(call);
+  let loop = mapLoops.get(call.here);
+  if (loop === undefined) {
+    loop = compileSource(
+      'fn',
+      `(items, shared, out, fault) => {\n  const f = (${call.here}\n);\n  for (let i = 0; i < out.length; i++) {\n    fault.index = i;\n    out[i] = f(items[i], i, shared);\n  }\n  return out;\n}`,
+    ) as MapLoop;
+    mapLoops.set(call.here, loop);
+  }
+  const n = call.items.length;
+  const out = new Array<unknown>(n);
+  enterRegion();
+  try {
+    return loop(call.items, call.shared, out, mapFault);
+  } catch (thrown) {
+    throw rebuildError(recordError(thrown, { index: mapFault.index, chunk: [0, n], threadId: 0 }));
+  } finally {
+    leaveRegion();
+  }
+}
+
+/**
+ * A map's first call, while its cost is unknown: items run here, in order, until all are
+ * done or `budgetMs` has passed (the clock is read every 16 items); returns the results so
+ * far and their cost per item, timed after `fn` is compiled. The caller sends the rest to the
+ * team. So a small map never wakes a thread to be measured, and a large one loses at most
+ * the fallback threshold's time.
+ */
+export function probeMapHere(call: MapCall, budgetMs: number): { head: unknown[]; nsPerItem: number } {
+  checkMapItems(call);
+  const f = compileSource('fn', call.here) as (item: unknown, index: number, shared: unknown) => unknown;
+  const { items, shared } = call;
+  const n = items.length;
+  const head: unknown[] = [];
+  let i = 0;
+  const t0 = performance.now();
+  const deadline = t0 + budgetMs;
+  enterRegion();
+  try {
+    for (; i < n; i++) {
+      head.push(f(items[i], i, shared));
+      if ((i & 15) === 15 && performance.now() > deadline) break;
+    }
+  } catch (thrown) {
+    throw rebuildError(recordError(thrown, { index: i, chunk: [0, n], threadId: 0 }));
+  } finally {
+    leaveRegion();
+  }
+  return { head, nsPerItem: ((performance.now() - t0) * 1e6) / head.length };
+}
+
+/**
+ * Checks the items and `shared` of a map that runs here as a parallel run would send them
+ * (a map that works here works on the team): numbers, strings and the like at the cost of
+ * a `typeof` each, anything else by the full walk, which names the first bad leaf.
+ */
+function checkMapItems(call: MapCall): void {
+  const { items, shared } = call;
+  let plain = true;
+  for (let i = 0; i < items.length && plain; i++) {
+    const t = typeof items[i];
+    plain = t === 'number' || t === 'string' || t === 'boolean' || t === 'undefined' || t === 'bigint';
+  }
+  // The same walk, and so the same errors, as the payload { items, shared } of a parallel run.
+  if (!plain) snapshotShared({ items, shared });
+  else if (shared !== undefined) snapshotShared(shared, 'shared.shared');
 }
 
 export function sectionsCall(

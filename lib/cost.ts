@@ -29,6 +29,11 @@ export class CostModel {
     return body * 8 + kind;
   }
 
+  /** Whether the key has an estimate. */
+  known(key: number): boolean {
+    return this.#cost[key] !== undefined;
+  }
+
   /** Whether `n` iterations are predicted to take under `thresholdUs` (false while unknown). */
   below(key: number, n: number, thresholdUs: number): boolean {
     const cost = this.#cost[key];

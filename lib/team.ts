@@ -49,7 +49,7 @@ import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, t
 import { abortedNotStopped, notFunction, rebuildError, recordError, startTimeout, teamClosed, timeoutError, workerDied, type ErrorRecord } from './errors.js';
 import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
-import { CONCAT, mapCall, placePairs, sectionsCall, type MapFn, type SectionFn, type SectionResults } from './constructs.js';
+import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
 import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
@@ -317,19 +317,23 @@ export class Team {
    * one contiguous block per thread, and small maps run serially (serialBelowUs).
    */
   parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
-    let call: { body: RangeFold<unknown[], unknown>; options: LoopOptionsOf<unknown> };
+    let map: MapCall;
     try {
-      call = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
+      map = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.parallelReduceRange(0, items.length, call.body, CONCAT, call.options) as Promise<R[]>;
+    return this.#async(
+      () => this.#call('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT),
+      (call) => this.#mapHere(call, map, true),
+    ) as Promise<R[]>;
   }
 
   /** Synchronous parallelMap. */
   parallelMapSync<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): R[] {
-    const call = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
-    return this.parallelReduceRangeSync(0, items.length, call.body, CONCAT, call.options) as R[];
+    const map = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
+    const call = this.#call('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT);
+    return (this.#mapHere(call, map, false) ?? this.#sync(call)) as R[];
   }
 
   /**
@@ -456,7 +460,8 @@ export class Team {
     return this.#runSync(call, region, run);
   }
 
-  #async(make: () => Call): Promise<unknown> {
+  /** `here`, when given, may run the call on this thread instead (parallelMap); undefined when it does not. */
+  #async(make: () => Call, here?: (call: Call) => unknown): Promise<unknown> {
     let call: Call;
     try {
       call = make();
@@ -476,7 +481,7 @@ export class Team {
     // Calls run one after another. The queue's tail must not handle the caller's promise
     // (`result.catch()` would): a rejected call that nobody awaits is reported by the
     // runtime like any other promise's.
-    const job = (): Promise<unknown> => this.#runAsync(call);
+    const job = (): unknown => here?.(call) ?? this.#runAsync(call);
     let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void };
     const result = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
     this.#tail = this.#tail.then(job, job).then(settle.resolve, settle.reject);
@@ -778,6 +783,40 @@ export class Team {
       return (this.#bodies.get(region.identity) as () => unknown)();
     }
     return red.id === REDUCER_CUSTOM ? structuredClone(red.identity) : red.identity;
+  }
+
+  /**
+   * A map that would run serially (see #serial; an asynchronous one only when it is tiny, as
+   * in #runAsync), or whose items cost under MAP_ITEM_US each (less than moving them to a
+   * worker and back), run here at once into one array (constructs.ts, runMapHere), timed for
+   * the cost model as #runSerial is. A map whose cost is still unknown starts here
+   * (probeMapHere) and sends only what is left after the fallback threshold's time to the
+   * team: the calling thread of a parallel run may find every slot taken and measure nothing,
+   * so a small map would otherwise wake threads for ever. Undefined when the call goes the
+   * general way: in parallel, nested, with a timeout to check, or failing before it starts.
+   */
+  #mapHere(call: Call, map: MapCall, forAsync: boolean): unknown[] | Promise<unknown> | undefined {
+    const s = call.settings;
+    if (this.#closed || s.signal?.aborted || s.timeout !== undefined || call.end <= call.start || insideRegion()) return undefined;
+    const n = call.end - call.start;
+    const key = CostModel.key(call.body, call.kind);
+    if (s.serialBelowUs > 0 && !this.#costs.known(key) && !(!forAsync && this.#serial(call))) {
+      const { head, nsPerItem } = probeMapHere(map, s.serialBelowUs / 1000);
+      this.#costs.learn(key, nsPerItem, false);
+      if (head.length === n) return head;
+      const rest: Call = { ...call, start: head.length };
+      const append = (tail: unknown): unknown[] => {
+        for (const x of tail as unknown[]) head.push(x);
+        return head;
+      };
+      return forAsync ? this.#runAsync(rest).then(append) : append(this.#sync(rest));
+    }
+    const forced = !forAsync && (!s.parallel || s.numThreads === 1 || this.#asyncInFlight);
+    if (!forced && !(s.serialBelowUs > 0 && (this.#costs.below(key, n, s.serialBelowUs) || this.#costs.below(key, 1, MAP_ITEM_US)))) return undefined;
+    const t0 = this.#costs.shouldMeasure(key, n, s.serialBelowUs) ? performance.now() : -1;
+    const out = runMapHere(map);
+    if (t0 >= 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / n, false);
+    return out;
   }
 
   /** Whether to run serially: `if: false`, one thread, or predicted time under the threshold. */

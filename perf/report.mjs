@@ -183,6 +183,17 @@ export function renderMarkdown(r) {
     for (const i of idle.idle) L.push(`| ${JSON.stringify(i.options)} (${i.threads} threads) | ${f(i.first200msCpuPercent)}% | ${f(i.afterCpuPercent)}% over ${i.windowMs} ms |`);
     L.push('');
   }
+  const map = r.steps.map;
+  if (map) {
+    L.push('## parallelMap against items.map (warm team; microseconds per call, medians of rounds; ratio per round, median and range)', '');
+    L.push('| items | items.map | parallelMapSync | await parallelMap | sync / map | async / map |', '|---|---|---|---|---|---|');
+    for (const c of map.cases) {
+      L.push(`| ${c.label} | ${f(c.map.us)} | ${f(c.mapSync.us)} | ${f(c.mapAsync.us)} | ${f(c.syncOverMap.median)} (${f(c.syncOverMap.min)}-${f(c.syncOverMap.max)}) | ${f(c.asyncOverMap.median)} (${f(c.asyncOverMap.min)}-${f(c.asyncOverMap.max)}) |`);
+    }
+    L.push('');
+  }
+  const bg = r.steps.bg;
+  if (bg) L.push('## Benchmarks Game programs', '', 'See bg.md (parafor, hand-written workers and serial JS as whole processes, per runtime).', '');
   if (kern) L.push('## Charts', '', ...kern.kernels.map((k) => `![${k.name}](speedup-${k.name}.svg)`), '', '![overheads](overheads.svg)', '');
   return `${L.join('\n')}\n`;
 }

@@ -4,7 +4,10 @@
  * `npm run perf:quick` is the smoke run (seconds): small sizes, one repetition, every
  * checksum verified; it exits non-zero when anything disagrees.
  *
- *   node perf/run.mjs [--quick] [--scale=1] [--reps=5] [--steps=native,micro,kernels,cold,idle] [--out=perf/results]
+ *   node perf/run.mjs [--quick] [--scale=1] [--reps=5] [--steps=native,micro,kernels,cold,idle,map,bg] [--node=PATH[,PATH]] [--out=perf/results]
+ *
+ * --node names the runtimes of the Benchmarks Game step (perf/steps/bg.mjs; default: this one),
+ * which writes its own bg.json and bg.md beside results.json.
  *
  * Each step is a child process (perf/steps/*.mjs) that prints JSON on stdout and progress
  * on stderr; the steps that need a fresh process (cold start) start their own.
@@ -26,7 +29,7 @@ const scale = Number(args.scale ?? (quick ? 0.01 : 1));
 // Five: a median that survives two repetitions caught in one of the machine's slow windows
 // (docs/performance.md, "Slow windows").
 const reps = Number(args.reps ?? (quick ? 1 : 5));
-const steps = String(args.steps ?? 'native,micro,kernels,cold,idle').split(',');
+const steps = String(args.steps ?? 'native,micro,kernels,cold,idle,map,bg').split(',');
 const out = path.resolve(String(args.out ?? path.join(here, 'results', quick ? 'quick' : '.')));
 
 function step(name, extra) {
@@ -64,8 +67,10 @@ const plan = {
   kernels: [`--scale=${scale}`, `--reps=${reps}`, ...(quick ? ['--quick'] : [])],
   cold: quick ? ['--reps=1', '--sides=200', '--schedules=dynamic,guided'] : [`--reps=${reps}`, '--sides=100,250,500,1000'],
   idle: quick ? ['--window=300'] : ['--window=1000'],
+  map: quick ? ['--quick'] : [],
+  bg: [...(quick ? ['--quick'] : [`--reps=${reps}`]), `--out=${out}`, ...(args.node && args.node !== true ? [`--node=${args.node}`] : [])],
 };
-for (const name of ['micro', 'kernels', 'cold', 'idle']) {
+for (const name of ['micro', 'kernels', 'cold', 'idle', 'map', 'bg']) {
   if (!steps.includes(name)) continue;
   // The quick run measures overheads at T = cores only.
   const ts = quick && name === 'micro' ? [cores] : threads;
@@ -86,6 +91,6 @@ writeFileSync(path.join(out, 'results.md'), md);
 for (const [file, svg] of Object.entries(renderCharts(result))) writeFileSync(path.join(out, file), svg);
 progress('perf', `wrote ${path.relative(process.cwd(), out)}/results.{json,md} and charts in ${result.elapsedS} s`);
 if (failures) {
-  progress('perf', `${failures} step(s) failed: see CHECKSUM MISMATCH lines above`);
+  progress('perf', `${failures} step(s) failed: see the CHECKSUM MISMATCH, RESULT MISMATCH, OUTPUT MISMATCH or FAILED lines above`);
   process.exitCode = 1;
 }

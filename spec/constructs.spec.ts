@@ -203,6 +203,67 @@ describe('parallelMap', () => {
     expect(team.parallelMapSync([1, 2, 3], (x, i, s) => x * s.k + i, { shared: { k: 10 } })).toEqual([10, 21, 32]);
   });
 
+  test('a small map, once measured, runs on the calling thread, in order, with `shared`, as a body (inParallel() is true)', async () => {
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    // -1 from any thread but the calling one (the main thread here).
+    const fn = (x: number, i: number, s: { k: number }) =>
+      (process as unknown as { getBuiltinModule(id: string): { isMainThread: boolean } }).getBuiltinModule('node:worker_threads').isMainThread && parafor.inParallel()
+        ? x * s.k + i
+        : -1;
+    const want = items.map((x, i) => x * 10 + i);
+    team.parallelMapSync(items, fn, { shared: { k: 10 }, serialBelowUs: 1e9 }); // measures fn
+    expect(team.parallelMapSync(items, fn, { shared: { k: 10 }, serialBelowUs: 1e9 })).toEqual(want);
+    expect(await team.parallelMap(items, fn, { shared: { k: 10 }, serialBelowUs: 1e9 })).toEqual(want);
+    expect(team.parallelMapSync(items, fn, { shared: { k: 10 }, if: false })).toEqual(want);
+    // A new map's first call starts on the calling thread, 16 items between looks at the clock,
+    // and sends what is left once the threshold's time has passed (at once, here) to the team.
+    const fresh = (x: number, i: number, s: { k: number }) =>
+      (process as unknown as { getBuiltinModule(id: string): { isMainThread: boolean } }).getBuiltinModule('node:worker_threads').isMainThread ? x * s.k + i : -(x * s.k + i);
+    const first = team.parallelMapSync(items, fresh, { shared: { k: 10 }, serialBelowUs: 1e-9 });
+    expect(first.slice(0, 16)).toEqual(want.slice(0, 16));
+    expect(first.map(Math.abs)).toEqual(want);
+  });
+
+  test('a map run on the calling thread still refuses what a parallel run could not send, and names the item that threw', async () => {
+    const fn = (x: unknown) => x;
+    expect(() => team.parallelMapSync([1, () => 2], fn, { if: false })).toThrow(/^`shared\.items\[1\]` cannot be shared with worker threads, got/);
+    expect(() => team.parallelMapSync([1, 2], fn, { if: false, shared: { f: Symbol('no') } as never })).toThrow(/^`shared\.shared\.f` cannot be shared with worker threads/);
+    for (const options of [{ if: false }, { serialBelowUs: 0 }]) {
+      let thrown: unknown;
+      try {
+        team.parallelMapSync([1, 2, 3, 4, 5], (x: number) => {
+          if (x === 4) throw new RangeError(`bad item ${x}`);
+          return x;
+        }, options);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(RangeError);
+      expect((thrown as Error).message).toBe('bad item 4');
+      // On the calling thread the index is the item's; a parallel range fold reports its chunk's start.
+      if (options.if === false) expect((thrown as { index: number }).index).toBe(3);
+    }
+  });
+
+  test('an asynchronous map small enough for the calling thread still waits for the asynchronous loops queued before it', async () => {
+    const flag = sharedArray(Int32Array, 1);
+    const read = (x: number, i: number, s: { flag: Int32Array }) => Atomics.load(s.flag, 0) + x;
+    await team.parallelMap([0], read, { shared: { flag }, serialBelowUs: 1e9 }); // measures `read`
+    const first = team.parallelFor(
+      0,
+      2,
+      (i: number, s: { flag: Int32Array }) => {
+        const until = Date.now() + 100;
+        while (Date.now() < until);
+        Atomics.store(s.flag, 0, 1);
+      },
+      { shared: { flag } },
+    );
+    const second = team.parallelMap([0], read, { shared: { flag }, serialBelowUs: 1e9 });
+    await first;
+    expect(await second).toEqual([1]);
+  });
+
   test('bad input', async () => {
     expect(() => team.parallelMapSync('abc' as never, (x) => x)).toThrow('`items` must be an array, got "abc"');
     await expect(team.parallelMap([1], 5 as never)).rejects.toThrow('`fn` must be a function, got 5');
