@@ -327,8 +327,9 @@ function planCall(team, size, sync, fault, opts = {}) {
   let invoke;
   let check;
   let what;
-  const nThreads = o.if === false ? 1 : (o.numThreads ?? size);
   const useDefault = opts.useDefault === true;
+  // The default team has its own size (the CPU count), not the current team's.
+  const nThreads = o.if === false ? 1 : (o.numThreads ?? (useDefault ? parafor.numThreads() : size));
   const on = useDefault ? parafor : team;
   const name = (base) => (sync ? `${base}Sync` : base);
   const fitAt = (lo, hi) => {
