@@ -8,14 +8,13 @@ import {
   CTRL_BAR_GEN,
   CTRL_ERROR,
   CTRL_LOCKS,
-  CTRL_MAX_WORKER,
   CTRL_SINGLE,
   CTRL_WS_NEXT,
   LINE,
   N_LOCKS,
   WORKER_LOST,
-  deadWord,
 } from './control.js';
+import { regionMemberLost } from './protocol.js';
 import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
 import { badOption, notFunction } from './errors.js';
@@ -81,22 +80,7 @@ export class RegionContext extends LoopContext {
    * region, so the region cannot have ended and the mark cannot land on a later one
    * (design.md#faults). The supervisor notifies these words when a worker dies.
    */
-  readonly #waitAborted = (): boolean => {
-    const sync = this.sync;
-    if (Atomics.load(sync, CTRL_ERROR) !== 0) return true;
-    // A serial run's private words (team.ts) have no worker lines: nobody else can die.
-    if (sync.length <= CTRL_MAX_WORKER) return false;
-    const last = Atomics.load(sync, CTRL_MAX_WORKER);
-    for (let w = 1; w <= last; w++) {
-      if (Atomics.load(sync, deadWord(w)) !== 0) {
-        Atomics.compareExchange(sync, CTRL_ERROR, 0, WORKER_LOST);
-        Atomics.add(sync, CTRL_BAR_GEN, 1);
-        Atomics.notify(sync, CTRL_BAR_GEN);
-        return true;
-      }
-    }
-    return false;
-  };
+  readonly #waitAborted = (): boolean => Atomics.load(this.sync, CTRL_ERROR) !== 0 || regionMemberLost(this.sync, WORKER_LOST);
   readonly #resetWorkshare = (): void => {
     Atomics.store(this.sync, CTRL_WS_NEXT, 0);
   };

@@ -1,52 +1,460 @@
 /**
- * Cold-path messages between the calling thread and a worker, on the MessagePort each
- * worker owns. Hot data never travels here: regions start and end through the control
- * block (control.ts). Messages are read with receiveMessageOnPort on both sides, so a
- * thread blocked in a synchronous call still gets them; see docs/design.md#messages.
+ * The protocol: every transition of a region and of a worker, as a named function over the
+ * control block's words (control.ts). The caller, the workers and the supervisor change the
+ * block only through these (the hot chunk loop's work-counter grabs in runtime.ts and the
+ * region constructs in context.ts aside), so that the whole state machine can be read, and
+ * driven one step at a time by spec/protocol-model.spec.ts, here. The prose (who writes
+ * what, in which order, which races are ruled out) is in docs/design.md; the sections named
+ * below are its headings.
+ *
+ * Region states, as the caller sees them (design.md#publish .. #join):
+ *   joined --publish--> open --(every slot claimed)--> claimed --(every slot finished)--> joined
+ *   open/claimed --fail or cancel--> failed: still joined only when every held slot finishes.
+ *   - publish: the caller only, and only from `joined` (rule: it joins before publishing).
+ *   - claim: any thread; succeeds only on an open region (CTRL_SLOTS > 0).
+ *   - finish: only the thread that claimed the slot (or the caller, for slots nobody claimed
+ *     of a failed or cancelled region it published: skipUnclaimed).
+ *   - fail: a thread holding a slot of the region, or the caller while it is in flight.
+ * Worker states (design.md#waiting, #faults):
+ *   starting --beginServing--> serving --(claim)--> holding --(finish)--> serving
+ *   serving --park--> parked --(wake or epoch moved)--> serving
+ *   any --process.exit()--> exiting (endServing: finishes its held slot, nothing else)
+ *   any --crash/termination--> dead (markDead, by the supervisor)
+ * Waiting on a word: spin on Atomics.load for a bounded time, then sleep in Atomics.wait.
+ * Every wait re-checks its condition in a loop, because a notify from an earlier region can
+ * wake a waiter whose condition has not changed yet (design.md#waiting).
  */
-import type { MessagePort } from 'node:worker_threads';
-import type { ErrorRecord } from './errors.js';
+import { performance } from 'node:perf_hooks';
+import {
+  CTRL_BAR_COUNT,
+  CTRL_BAR_GEN,
+  CTRL_SINGLE,
+  CTRL_WS_NEXT,
+  CTRL_DEATHS,
+  CTRL_DONE,
+  CTRL_EPOCH,
+  CTRL_ERROR,
+  CTRL_LOCKS,
+  CTRL_MAX_WORKER,
+  CTRL_NEXT,
+  CTRL_NSLOTS,
+  CTRL_ONLINE,
+  CTRL_REGION,
+  CTRL_SLEEPERS,
+  CTRL_SLOTS,
+  CTRL_STATE,
+  CTRL_STOPPED,
+  HOLD_CLAIMING,
+  LINE,
+  MAX_THREADS,
+  N_LOCKS,
+  TEAM_CLOSING,
+  TEAM_OPEN,
+  deadWord,
+  holdWord,
+  servingWord,
+  wakeWord,
+} from './control.js';
+import { MAX_UNITS } from './schedule.js';
 
-/** Caller -> worker. */
-export type ToWorker =
-  /** A body (or reducer identity) shipped as source. */
-  | { readonly t: 'source'; readonly id: number; readonly source: string }
-  /** A body exported by a module file. */
-  | { readonly t: 'module'; readonly id: number; readonly url: string; readonly name: string }
-  /** A `shared` payload, by version. Workers keep the newest SHARED_CACHE versions. */
-  | { readonly t: 'shared'; readonly version: number; readonly value: unknown }
-  /** The identity value of a custom reducer for one region. */
-  | { readonly t: 'identity'; readonly region: number; readonly value: unknown };
+/**
+ * Atomics.pause() where the runtime has it (Node 24+, Deno, Bun), else nothing: a hint to the
+ * CPU that this is a spin-wait (x86 PAUSE), which leaves the core's other hardware thread more
+ * of the core and lowers power while spinning. Only in the spins bounded by time below: a
+ * pause costs from a few to over a hundred cycles depending on the CPU, so a spin bounded by
+ * a count of polls (sync.ts) would last a CPU-dependent time.
+ */
+const pause: () => void = (Atomics as { pause?: () => void }).pause ?? (() => {});
 
-/** Worker -> caller. */
-export type FromWorker =
-  | { readonly t: 'error'; readonly region: number; readonly error: ErrorRecord }
-  | { readonly t: 'partial'; readonly region: number; readonly slot: number; readonly value: unknown };
-
-/** How many `shared` versions a worker keeps; the caller re-sends older ones. */
-export const SHARED_CACHE = 64;
-
-/** Caller -> supervisor: start worker `id` on `port`, or stop every worker (design.md#recovery). */
-export type ToSupervisor = { readonly t: 'start'; readonly id: number; readonly port: MessagePort } | { readonly t: 'stop' };
-
-/** Supervisor -> caller, on the notices port: how worker `id` died. */
-export interface DeathNotice {
-  readonly id: number;
-  readonly how: string;
+/** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
+export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
+  if (spinUs <= 0) return Atomics.load(i32, index) !== value;
+  // Reading the clock costs several polls: look at it every 1024 polls, and only once the
+  // first 1024 have not been enough.
+  let deadline = Infinity;
+  for (let polls = 1; ; polls++) {
+    if (Atomics.load(i32, index) !== value) return true;
+    pause();
+    if ((polls & 1023) === 0) {
+      const now = performance.now();
+      if (deadline === Infinity) deadline = now + spinUs / 1000;
+      else if (now > deadline) return false;
+    }
+  }
 }
 
-/** What the supervisor receives in workerData. */
-export interface SupervisorInit {
-  readonly control: SharedArrayBuffer;
-  readonly workerUrl: string;
-  readonly execArgv: string[];
-  readonly resourceLimits: import('node:worker_threads').ResourceLimits;
-  readonly notices: MessagePort;
+/**
+ * A worker's wait for the next region it is needed in: returns once CTRL_EPOCH differs from
+ * `seen` (seen while spinning, or after the caller woke it) or the team is closing. The
+ * worker spins on the epoch, then sleeps on its own wake word (`wake`, control.ts wakeWord),
+ * so that a region wakes only the workers it uses: a worker that a region does not use may
+ * sleep through it (it would only find no slot to claim). Sleepers are counted
+ * (CTRL_SLEEPERS) so that the caller looks at the wake words only when someone sleeps: the
+ * worker marks its wake word and counts itself in before its last look at the epoch, the
+ * caller bumps the epoch before it reads the count and the words, and all are sequentially
+ * consistent, so at least one of them sees the other (design.md#sleepers).
+ */
+export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number, wake: number): void {
+  if (spinWhileEquals(i32, CTRL_EPOCH, seen, spinUs)) return;
+  while (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) {
+    Atomics.store(i32, wake, 1);
+    Atomics.add(i32, CTRL_SLEEPERS, 1);
+    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, 1);
+    Atomics.sub(i32, CTRL_SLEEPERS, 1);
+    Atomics.store(i32, wake, 0);
+  }
 }
 
-/** What a worker receives in workerData. */
-export interface WorkerInit {
-  readonly control: SharedArrayBuffer;
-  readonly id: number;
-  readonly port: MessagePort;
+/**
+ * After publishing a region (the epoch is bumped): wakes the sleepers among the workers it
+ * uses, ids 1..maxWorker, when any worker sleeps at all. The SLEEPERS load is the caller's
+ * half of the Dekker pattern (design.md#sleepers); when it counted a sleeper, that sleeper's
+ * earlier store to its wake word happens-before it, so a plain read of the word (a cheap
+ * filter over lines that nobody writes while awake) sees the 1; the swap (Atomics.exchange
+ * 1 -> 0) decides who notifies, once.
+ */
+export function wakeForRegion(i32: Int32Array, maxWorker: number): void {
+  if (Atomics.load(i32, CTRL_SLEEPERS) === 0) return;
+  for (let id = 1; id <= maxWorker; id++) {
+    const w = wakeWord(id);
+    if (i32[w] !== 0 && Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
+  }
+}
+
+/**
+ * Wakes every worker 1..upTo that sleeps (close and recovery, after the state and the epoch
+ * changed). No filter: without the SLEEPERS load there is nothing to order a plain read, so
+ * every word is swapped atomically.
+ */
+export function wakeAll(i32: Int32Array, upTo: number): void {
+  for (let id = 1; id <= upTo; id++) {
+    const w = wakeWord(id);
+    if (Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
+  }
+}
+
+/**
+ * The caller's wait for `i32[index]` to reach `target` (the join countdown). Whoever makes
+ * it reach the target notifies; intermediate changes may wake us early, so loop. Returns
+ * false instead when `i32[watch]` moves away from `watchValue` (a worker died: whoever
+ * counts the death notifies `index` too).
+ */
+export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number, watch: number, watchValue: number): boolean {
+  let v = Atomics.load(i32, index);
+  if (v === target) return true;
+  // The clock is read only once the first 1024 polls have not been enough.
+  let deadline = Infinity;
+  for (let polls = 1; spinUs > 0; polls++) {
+    v = Atomics.load(i32, index);
+    if (v === target) return true;
+    pause();
+    if ((polls & 1023) === 0) {
+      if (Atomics.load(i32, watch) !== watchValue) return false;
+      const now = performance.now();
+      if (deadline === Infinity) deadline = now + spinUs / 1000;
+      else if (now > deadline) break;
+    }
+  }
+  for (;;) {
+    v = Atomics.load(i32, index);
+    if (v === target) return true;
+    if (Atomics.load(i32, watch) !== watchValue) return false;
+    Atomics.wait(i32, index, v);
+  }
+}
+
+// ---- a region's slots (design.md#claim, #join, #errors) -----------------------------------
+
+/**
+ * Opens a region whose descriptor the caller has written (design.md#publish, steps 3-5):
+ * stores P in CTRL_SLOTS (a claim can succeed only after this store, so it sees the
+ * descriptor), bumps the epoch, and wakes the sleepers among workers 1..maxWorker.
+ */
+export function openRegion(i32: Int32Array, p: number, maxWorker: number): void {
+  Atomics.store(i32, CTRL_SLOTS, p);
+  Atomics.add(i32, CTRL_EPOCH, 1);
+  wakeForRegion(i32, maxWorker);
+}
+
+/**
+ * Claims a slot of the open region: the slot number, or -1 when none is left. CTRL_SLOTS
+ * counts down from P and goes negative after the last claim, so a claim can only succeed
+ * after the caller stored P for the current region, and then the descriptor written before
+ * that store is visible.
+ */
+export function claimSlot(i32: Int32Array): number {
+  const left = Atomics.sub(i32, CTRL_SLOTS, 1);
+  return left > 0 ? Atomics.load(i32, CTRL_NSLOTS) - left : -1;
+}
+
+/** Whether the region in flight still has slots nobody claimed. */
+export function hasUnclaimed(i32: Int32Array): boolean {
+  return Atomics.load(i32, CTRL_SLOTS) > 0;
+}
+
+/** Marks one slot finished; the thread that finishes the last one wakes the caller. */
+export function finishSlot(i32: Int32Array, doneTarget: number): void {
+  if (((Atomics.add(i32, CTRL_DONE, 1) + 1) | 0) === doneTarget) Atomics.notify(i32, CTRL_DONE);
+}
+
+/**
+ * Claims and finishes, without running, every slot nobody has claimed yet. The caller only,
+ * for a failed or cancelled region it published and has not joined: the region is still
+ * the current one, so these claims cannot reach a later region (design.md#faults).
+ */
+export function skipUnclaimed(i32: Int32Array, doneTarget: number): void {
+  for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) finishSlot(i32, doneTarget);
+}
+
+/** Whether the region with this done target has every slot finished. */
+export function regionDone(i32: Int32Array, doneTarget: number): boolean {
+  return Atomics.load(i32, CTRL_DONE) === doneTarget;
+}
+
+/**
+ * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and halts the region
+ * (haltRegion): the other threads stop at their next chunk.
+ */
+export function failSlot(sync: Int32Array, slot: number): void {
+  Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
+  haltRegion(sync);
+}
+
+/**
+ * Marks the region failed with `code` (CANCELLED, WORKER_LOST) unless something failed
+ * first, and halts it. True when this call set the mark. By a holder of a slot of the
+ * region, or the caller while the region is in flight (design.md#faults, rule 2).
+ */
+export function failRegion(sync: Int32Array, code: number): boolean {
+  const set = Atomics.compareExchange(sync, CTRL_ERROR, 0, code) === 0;
+  haltRegion(sync);
+  return set;
+}
+
+/** The region's failure mark: 0, 1 + the slot that failed first, CANCELLED or WORKER_LOST. */
+export function regionFailure(sync: Int32Array): number {
+  return Atomics.load(sync, CTRL_ERROR);
+}
+
+/**
+ * A work counter value past the end of every loop (a loop has at most MAX_UNITS units, and
+ * threads stop at their first grab past the end, so adding to it cannot overflow).
+ */
+const NEXT_HALTED = MAX_UNITS;
+
+/**
+ * After CTRL_ERROR was set (a failed or cancelled region): moves the dynamic and guided work
+ * counter past every loop's end, so that grabs stop without looking at CTRL_ERROR each time,
+ * and wakes barrier waiters so that they look at CTRL_ERROR and unwind. The next dynamic or
+ * guided region's publish resets the counter.
+ */
+export function haltRegion(sync: Int32Array): void {
+  Atomics.store(sync, CTRL_NEXT, NEXT_HALTED);
+  Atomics.add(sync, CTRL_BAR_GEN, 1);
+  Atomics.notify(sync, CTRL_BAR_GEN);
+}
+
+/**
+ * For a thread of a parallel region that waits (barrier, critical section): whether a worker
+ * of the region has died. It then fails the region for everyone (WORKER_LOST): it holds a
+ * slot of the region, so the region cannot have ended and the mark cannot land on a later
+ * one. A serial run's private words have no worker lines: nobody else can die there.
+ */
+export function regionMemberLost(sync: Int32Array, lostCode: number): boolean {
+  if (sync.length <= CTRL_MAX_WORKER) return false;
+  const last = Atomics.load(sync, CTRL_MAX_WORKER);
+  for (let w = 1; w <= last; w++) {
+    if (Atomics.load(sync, deadWord(w)) !== 0) {
+      failRegion(sync, lostCode);
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- a worker's life (design.md#startup, #faults) ------------------------------------------
+
+/** Worker `id` serves regions from now on: its serving word, and a wake for those waiting on starts. */
+export function beginServing(i32: Int32Array, id: number): void {
+  Atomics.store(i32, servingWord(id), 1);
+  bumpOnline(i32);
+}
+
+function bumpOnline(i32: Int32Array): void {
+  Atomics.add(i32, CTRL_ONLINE, 1);
+  Atomics.notify(i32, CTRL_ONLINE);
+}
+
+/**
+ * A worker claims a slot, saying so in its hold word first, so that a death in between is
+ * not missed: HOLD_CLAIMING, then the region id when the claim succeeded, else 0.
+ */
+export function claimHeld(i32: Int32Array, id: number): number {
+  const hold = holdWord(id);
+  Atomics.store(i32, hold, HOLD_CLAIMING);
+  const slot = claimSlot(i32);
+  Atomics.store(i32, hold, slot < 0 ? 0 : (i32[CTRL_REGION] as number));
+  return slot;
+}
+
+/**
+ * A worker gives up the slot it held: clears its hold word, then finishes the slot. The
+ * order matters: once the region can complete, a later death of this worker must not be
+ * blamed on it.
+ */
+export function releaseHeld(i32: Int32Array, id: number, doneTarget: number): void {
+  Atomics.store(i32, holdWord(id), 0);
+  finishSlot(i32, doneTarget);
+}
+
+/**
+ * A worker's exit hook (a body called process.exit()): it stops serving and, holding slot
+ * `slot` (-1: none), fails and releases it, and nothing else. The region cannot end before
+ * that slot does, so the finish lands on the slot's own region, while claiming more could
+ * take slots of a region published after (design.md#faults, rule 1).
+ */
+export function endServing(i32: Int32Array, id: number, slot: number, doneTarget: number): void {
+  Atomics.store(i32, servingWord(id), 0);
+  bumpOnline(i32);
+  if (slot < 0) return;
+  failSlot(i32, slot);
+  releaseHeld(i32, id, doneTarget);
+}
+
+/**
+ * The supervisor, when worker `id` died (any way): stops it serving, marks it dead, counts
+ * the death, and wakes every wait that may depend on it: joins (CTRL_DONE), starts
+ * (CTRL_ONLINE), barriers and critical sections of parallel regions.
+ */
+export function markDead(i32: Int32Array, id: number): void {
+  Atomics.store(i32, servingWord(id), 0);
+  Atomics.store(i32, deadWord(id), 1);
+  Atomics.add(i32, CTRL_DEATHS, 1);
+  bumpOnline(i32);
+  Atomics.notify(i32, CTRL_DONE);
+  Atomics.notify(i32, CTRL_BAR_GEN);
+  for (let k = 0; k < N_LOCKS; k++) Atomics.notify(i32, CTRL_LOCKS + k * LINE);
+}
+
+/** Deaths counted so far (the caller reaps when this moves). */
+export function deaths(i32: Int32Array): number {
+  return Atomics.load(i32, CTRL_DEATHS);
+}
+
+/** Whether worker `id` is marked dead. */
+export function isDead(i32: Int32Array, id: number): boolean {
+  return Atomics.load(i32, deadWord(id)) !== 0;
+}
+
+/** Worker `id`'s hold word: 0, HOLD_CLAIMING, or the id of the region whose slot it holds. */
+export function heldRegion(i32: Int32Array, id: number): number {
+  return Atomics.load(i32, holdWord(id));
+}
+
+/** Whether worker `id` serves regions. */
+export function isServing(i32: Int32Array, id: number): boolean {
+  return Atomics.load(i32, servingWord(id)) === 1;
+}
+
+/** The value to wait on for a change in who serves (CTRL_ONLINE). */
+export function onlineStamp(i32: Int32Array): number {
+  return Atomics.load(i32, CTRL_ONLINE);
+}
+
+/** The caller, before it starts worker `id` (again): its dead, hold and serving words start at 0. */
+export function resetWorker(i32: Int32Array, id: number): void {
+  Atomics.store(i32, deadWord(id), 0);
+  Atomics.store(i32, holdWord(id), 0);
+  Atomics.store(i32, servingWord(id), 0);
+}
+
+/** The caller wakes a join that must look again (a failure recorded off the join). */
+export function wakeJoin(i32: Int32Array): void {
+  Atomics.notify(i32, CTRL_DONE);
+}
+
+// ---- closing and recovery (design.md#recovery) -------------------------------------------
+
+/** The caller ends the block's service: workers leave their loop at their next look (close, recovery). */
+export function closeBlock(i32: Int32Array): void {
+  Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
+  Atomics.add(i32, CTRL_EPOCH, 1);
+  wakeAll(i32, MAX_THREADS);
+}
+
+/** Stop requests the supervisor has completed. */
+export function stopsDone(i32: Int32Array): number {
+  return Atomics.load(i32, CTRL_STOPPED);
+}
+
+/** The supervisor: every worker it started has exited. */
+export function markStopped(i32: Int32Array): void {
+  Atomics.add(i32, CTRL_STOPPED, 1);
+  Atomics.notify(i32, CTRL_STOPPED);
+}
+
+/** The caller waits (blocking, at most `ms`) until stop requests done moves past `before`. True when it did. */
+export function waitStopped(i32: Int32Array, before: number, ms: number): boolean {
+  const give = performance.now() + ms;
+  for (let left = ms; left > 0; left = give - performance.now()) {
+    if (Atomics.load(i32, CTRL_STOPPED) !== before) return true;
+    Atomics.wait(i32, CTRL_STOPPED, before, left);
+  }
+  return Atomics.load(i32, CTRL_STOPPED) !== before;
+}
+
+// ---- the caller's publish and join (design.md#publish, #join) -----------------------------
+
+/**
+ * Before opening a region (design.md#publish, step 2): resets what it uses and what is not
+ * already reset (every write invalidates a line other cores hold): the work counter of
+ * dynamic and guided loops, the failure mark, and a parallel region's words.
+ */
+export function resetForRegion(i32: Int32Array, counter: boolean, region: boolean): void {
+  if (counter && Atomics.load(i32, CTRL_NEXT) !== 0) Atomics.store(i32, CTRL_NEXT, 0);
+  if (Atomics.load(i32, CTRL_ERROR) !== 0) Atomics.store(i32, CTRL_ERROR, 0);
+  if (region) clearRegionWords(i32);
+}
+
+/** Resets a parallel region's words: barrier count, single claims, worksharing counter, locks. */
+export function clearRegionWords(i32: Int32Array): void {
+  i32[CTRL_BAR_COUNT] = 0;
+  i32[CTRL_SINGLE] = 0;
+  i32[CTRL_WS_NEXT] = 0;
+  for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
+}
+
+/** Slots finished so far (CTRL_DONE): the value a join waits on. */
+export function doneStamp(i32: Int32Array): number {
+  return Atomics.load(i32, CTRL_DONE);
+}
+
+/**
+ * The synchronous join: true once the region with `doneTarget` completed; false as soon as
+ * a death was counted since `deathsSeen` (the caller then reaps and decides).
+ */
+export function joinSync(i32: Int32Array, doneTarget: number, spinUs: number, deathsSeen: number): boolean {
+  return waitUntilEquals(i32, CTRL_DONE, doneTarget, spinUs, CTRL_DEATHS, deathsSeen);
+}
+
+/** Sleeps until CTRL_DONE moves from `stamp`, a death or a failure is signalled, or `ms` pass. */
+export function waitDone(i32: Int32Array, stamp: number, ms: number): void {
+  Atomics.wait(i32, CTRL_DONE, stamp, ms);
+}
+
+/** waitDone for the event loop: a promise when it must wait, undefined when it need not. */
+export function waitDoneAsync(i32: Int32Array, stamp: number): Promise<unknown> | undefined {
+  const w = Atomics.waitAsync(i32, CTRL_DONE, stamp);
+  return w.async ? w.value : undefined;
+}
+
+/** Sleeps until who serves may have changed (CTRL_ONLINE moved from `stamp`) or `ms` pass. */
+export function waitOnline(i32: Int32Array, stamp: number, ms: number): void {
+  Atomics.wait(i32, CTRL_ONLINE, stamp, ms);
+}
+
+/** waitOnline for the event loop. */
+export function waitOnlineAsync(i32: Int32Array, stamp: number, ms: number): Promise<unknown> | undefined {
+  const w = Atomics.waitAsync(i32, CTRL_ONLINE, stamp, ms);
+  return w.async ? w.value : undefined;
 }

@@ -8,7 +8,6 @@
 import {
   CTRL_BODY,
   CTRL_CHUNK,
-  CTRL_DONE,
   CTRL_ERROR,
   CTRL_IDENTITY,
   CTRL_KIND,
@@ -21,7 +20,6 @@ import {
   CTRL_DONE_TARGET,
   CTRL_SCHEDULE,
   CTRL_SHARED,
-  CTRL_SLOTS,
   CTRL_SPIN_US,
   CTRL_UNIT,
   F64_END,
@@ -29,12 +27,12 @@ import {
   KIND_FOR,
   KIND_REDUCE,
   KIND_REGION,
-  CTRL_BAR_GEN,
   SCHED_DYNAMIC,
   SCHED_STATIC,
   type Control,
 } from './control.js';
-import { guidedUnits, MAX_UNITS, staticStart } from './schedule.js';
+import { guidedUnits, staticStart } from './schedule.js';
+import { failSlot } from './protocol.js';
 import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
@@ -121,49 +119,6 @@ export function readRegion(c: Control): Region {
 /** A bound read from the Float64Array as a small integer when it is one (see runChunk). */
 function smallInt(x: number): number {
   return (x | 0) === x ? x | 0 : x;
-}
-
-/**
- * Claims a slot of the open region: the slot number, or -1 when none is left. CTRL_SLOTS
- * counts down from P and goes negative after the last claim, so a claim can only succeed
- * after the caller stored P for the current region, and then the descriptor written before
- * that store is visible.
- */
-export function claimSlot(i32: Int32Array): number {
-  const left = Atomics.sub(i32, CTRL_SLOTS, 1);
-  return left > 0 ? Atomics.load(i32, CTRL_NSLOTS) - left : -1;
-}
-
-/** Marks one slot finished; the thread that finishes the last one wakes the caller. */
-export function finishSlot(i32: Int32Array, doneTarget: number): void {
-  if (((Atomics.add(i32, CTRL_DONE, 1) + 1) | 0) === doneTarget) Atomics.notify(i32, CTRL_DONE);
-}
-
-/**
- * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and halts the region
- * (haltRegion): the other threads stop at their next chunk.
- */
-export function failSlot(sync: Int32Array, slot: number): void {
-  Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
-  haltRegion(sync);
-}
-
-/**
- * A work counter value past the end of every loop (a loop has at most MAX_UNITS units, and
- * threads stop at their first grab past the end, so adding to it cannot overflow).
- */
-const NEXT_HALTED = MAX_UNITS;
-
-/**
- * After CTRL_ERROR was set (a failed or cancelled region): moves the dynamic and guided work
- * counter past every loop's end, so that grabs stop without looking at CTRL_ERROR each time,
- * and wakes barrier waiters so that they look at CTRL_ERROR and unwind. The next dynamic or
- * guided region's publish resets the counter.
- */
-export function haltRegion(sync: Int32Array): void {
-  Atomics.store(sync, CTRL_NEXT, NEXT_HALTED);
-  Atomics.add(sync, CTRL_BAR_GEN, 1);
-  Atomics.notify(sync, CTRL_BAR_GEN);
 }
 
 /**

@@ -10,8 +10,8 @@
  * `new Worker()` (milliseconds) off the calling thread.
  */
 import { Worker, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { CTRL_BAR_GEN, CTRL_DEATHS, CTRL_DONE, CTRL_LOCKS, CTRL_ONLINE, CTRL_STOPPED, LINE, N_LOCKS, deadWord, servingWord } from './control.js';
-import type { ToSupervisor, SupervisorInit, WorkerInit } from './protocol.js';
+import { markDead, markStopped } from './protocol.js';
+import type { ToSupervisor, SupervisorInit, WorkerInit } from './messages.js';
 
 const init = workerData as SupervisorInit;
 const i32 = new Int32Array(init.control);
@@ -39,16 +39,9 @@ function start(id: number, port: MessagePort): void {
   const died = (how: string): void => {
     if (reported) return;
     reported = true;
-    // The note first, then the marks, then the count: a caller that sees the count finds all.
+    // The note first, then the marks and the count: a caller that sees the count finds all.
     notices.postMessage({ id, how });
-    Atomics.store(i32, servingWord(id), 0);
-    Atomics.store(i32, deadWord(id), 1);
-    Atomics.add(i32, CTRL_DEATHS, 1);
-    Atomics.add(i32, CTRL_ONLINE, 1);
-    Atomics.notify(i32, CTRL_DONE);
-    Atomics.notify(i32, CTRL_ONLINE);
-    Atomics.notify(i32, CTRL_BAR_GEN);
-    for (let k = 0; k < N_LOCKS; k++) Atomics.notify(i32, CTRL_LOCKS + k * LINE);
+    markDead(i32, id);
   };
   worker.on('error', (err) => died(err.message));
   worker.on('exit', (code) => {
@@ -63,6 +56,5 @@ async function stopAll(): Promise<void> {
   const entries = [...live.values()];
   for (const e of entries) void e.worker.terminate();
   await Promise.all(entries.map((e) => e.exited));
-  Atomics.add(i32, CTRL_STOPPED, 1);
-  Atomics.notify(i32, CTRL_STOPPED);
+  markStopped(i32);
 }

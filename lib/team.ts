@@ -8,13 +8,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   CONTROL_BYTES,
-  CTRL_DONE,
-  CTRL_EPOCH,
   CTRL_ERROR,
-  CTRL_NEXT,
-  CTRL_ONLINE,
-  CTRL_SLOTS,
-  CTRL_STATE,
   F64_PARTIALS,
   KIND_FOR,
   KIND_FOR_RANGE,
@@ -22,26 +16,12 @@ import {
   KIND_REDUCE_RANGE,
   KIND_REGION,
   CANCELLED,
-  CTRL_BAR_COUNT,
-  CTRL_SINGLE,
-  CTRL_WS_NEXT,
-  CTRL_LOCKS,
-  N_LOCKS,
-  LINE,
-  CTRL_DONE_TARGET,
-  CTRL_DEATHS,
   CTRL_KIND,
-  CTRL_STOPPED,
   WORKER_LOST,
-  servingWord,
   HOLD_CLAIMING,
-  MAX_THREADS,
-  deadWord,
-  holdWord,
   SCHED_DYNAMIC,
   SCHED_GUIDED,
   SCHED_STATIC,
-  TEAM_CLOSING,
   controlViews,
   type Control,
 } from './control.js';
@@ -51,12 +31,40 @@ import { CostModel } from './cost.js';
 import { checkBounds, defaultLoopSettings, loopSettings, teamSettings, TIMEOUT_GRACE_MS, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './constructs.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, haltRegion, newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
+import { newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import { frozenView, matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
 import { enterRegion, insideRegion, leaveRegion } from './state.js';
-import { waitUntilEquals, wakeAll, wakeForRegion } from './wait.js';
-import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './protocol.js';
+import {
+  claimSlot,
+  clearRegionWords,
+  closeBlock,
+  deaths,
+  doneStamp,
+  failRegion,
+  failSlot,
+  finishSlot,
+  hasUnclaimed,
+  heldRegion,
+  isDead,
+  isServing,
+  joinSync,
+  onlineStamp,
+  openRegion,
+  regionDone,
+  regionFailure,
+  resetForRegion,
+  resetWorker,
+  skipUnclaimed,
+  stopsDone,
+  waitDone,
+  waitDoneAsync,
+  waitOnline,
+  waitOnlineAsync,
+  waitStopped,
+  wakeJoin,
+} from './protocol.js';
+import { SHARED_CACHE, type DeathNotice, type FromWorker, type SupervisorInit, type ToSupervisor, type ToWorker } from './messages.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
 
@@ -135,8 +143,6 @@ export class Team {
   #deathsSeen = 0;
   /** Ports of replaced workers, read once more by the next join, then closed. */
   #retired: MessagePort[] = [];
-  /** A region is published and not yet joined (sync or async). */
-  #inFlight = false;
   /** The region published and not yet joined, if any. */
   #flight: Region | undefined;
   /** Why a region marked WORKER_LOST was lost. */
@@ -354,8 +360,8 @@ export class Team {
       for (;;) {
         const online = this.#serving(want, give);
         if (online < 0) return;
-        const w = Atomics.waitAsync(this.#control.i32, CTRL_ONLINE, online, 50);
-        if (w.async) await w.value;
+        const w = waitOnlineAsync(this.#control.i32, online, 50);
+        if (w !== undefined) await w;
       }
     } finally {
       clearInterval(keep);
@@ -377,11 +383,11 @@ export class Team {
       throw failure;
     }
     const i32 = this.#control.i32;
-    const online = Atomics.load(i32, CTRL_ONLINE);
+    const online = onlineStamp(i32);
     let missing = 0;
     for (let id = 1; id <= want; id++) {
       this.#ensureMember(id);
-      if (Atomics.load(i32, servingWord(id)) !== 1) missing++;
+      if (!isServing(i32, id)) missing++;
     }
     if (missing === 0) return -1;
     if (performance.now() > give) throw startTimeout(missing, want, START_LIMIT_MS);
@@ -505,7 +511,6 @@ export class Team {
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     this.#postIdentity(call, region);
     this.#asyncInFlight = true;
-    this.#inFlight = true;
     this.#cancelReason = undefined;
     const t0 = performance.now();
     const { signal, timeout } = call.settings;
@@ -527,7 +532,6 @@ export class Team {
       await this.#joinAsync(region.doneTarget);
     } finally {
       this.#asyncInFlight = false;
-      this.#inFlight = false;
       this.#flight = undefined;
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
@@ -558,7 +562,6 @@ export class Team {
     this.#cancelReason = undefined;
     this.#postIdentity(call, region);
     this.#publish(region);
-    this.#inFlight = true;
     let errors: Map<number, ErrorRecord> | undefined;
     const partials = customPartials(call);
     const scratch = this.#scratch;
@@ -586,13 +589,12 @@ export class Team {
     }
     if (this.#failure === undefined) {
       if (timeout === undefined) {
-        while (!waitUntilEquals(i32, CTRL_DONE, region.doneTarget, region.spinUs, CTRL_DEATHS, this.#deathsSeen)) {
+        while (!joinSync(i32, region.doneTarget, region.spinUs, this.#deathsSeen)) {
           this.#reap();
           if (this.#failure !== undefined) break;
         }
       } else this.#joinSyncBefore(region, deadline, timeout);
     }
-    this.#inFlight = false;
     this.#flight = undefined;
     if (this.#failure !== undefined) {
       const failure = this.#failure;
@@ -715,7 +717,7 @@ export class Team {
     if (timeout !== undefined) {
       const deadline = performance.now() + timeout;
       hook = () => {
-        if (performance.now() > deadline && Atomics.compareExchange(sync, CTRL_ERROR, 0, CANCELLED) === 0) haltRegion(sync);
+        if (performance.now() > deadline && regionFailure(sync) === 0) failRegion(sync, CANCELLED);
       };
     }
     enterRegion();
@@ -885,22 +887,17 @@ export class Team {
     writeRegion(c, r);
     // Only what the region uses and what is not already reset: every write here invalidates
     // a line that other cores hold (design.md#publish).
-    if (r.schedule !== SCHED_STATIC && Atomics.load(i32, CTRL_NEXT) !== 0) Atomics.store(i32, CTRL_NEXT, 0);
-    if (Atomics.load(i32, CTRL_ERROR) !== 0) Atomics.store(i32, CTRL_ERROR, 0);
-    if (r.kind === KIND_REGION) clearRegionWords(i32);
+    resetForRegion(i32, r.schedule !== SCHED_STATIC, r.kind === KIND_REGION);
     this.#flight = r;
     this.#lostError = undefined;
-    Atomics.store(i32, CTRL_SLOTS, r.p);
-    Atomics.add(i32, CTRL_EPOCH, 1);
-    // Only the workers this region uses; the others sleep through it (design.md#sleepers).
-    wakeForRegion(i32, r.maxWorker);
+    // Wakes only the workers this region uses; the others sleep through it (design.md#sleepers).
+    openRegion(i32, r.p, r.maxWorker);
   }
 
   /** Cancels the region in flight: every thread stops at its next chunk, barriers release. */
   #cancel(reason: unknown): void {
     const i32 = this.#control.i32;
-    if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) this.#cancelReason = reason;
-    haltRegion(i32);
+    if (failRegion(i32, CANCELLED)) this.#cancelReason = reason;
     this.#skipUnclaimed();
   }
 
@@ -914,15 +911,16 @@ export class Team {
     const r = this.#flight;
     if (r === undefined) return;
     const i32 = this.#control.i32;
-    for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) finishSlot(i32, r.doneTarget);
+    skipUnclaimed(i32, r.doneTarget);
   }
 
   /** A cancelled region whose threads did not stop: fail its join with `ended()`, which then recovers (ends the workers). */
   #endUnstopped(regionId: number, ended: () => unknown): void {
     const i32 = this.#control.i32;
-    if (!this.#inFlight || this.#regionId !== regionId || Atomics.load(i32, CTRL_DONE) === Atomics.load(i32, CTRL_DONE_TARGET)) return;
+    const r = this.#flight;
+    if (r === undefined || r.id !== regionId || regionDone(i32, r.doneTarget)) return;
     this.#failure ??= ended() as Error;
-    Atomics.notify(i32, CTRL_DONE);
+    wakeJoin(i32);
   }
 
   /** The synchronous join of a call with a timeout: cancel at the deadline, terminate after the grace period. */
@@ -930,7 +928,7 @@ export class Team {
     const i32 = this.#control.i32;
     let cancelled = false;
     for (;;) {
-      const v = Atomics.load(i32, CTRL_DONE);
+      const v = doneStamp(i32);
       if (v === region.doneTarget) return;
       const now = performance.now();
       if (!cancelled && now >= deadline) {
@@ -943,18 +941,18 @@ export class Team {
       }
       this.#reap();
       if (this.#failure !== undefined) return;
-      Atomics.wait(i32, CTRL_DONE, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
+      waitDone(i32, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
     }
   }
 
   async #joinAsync(target: number): Promise<void> {
     const i32 = this.#control.i32;
-    if (Atomics.load(i32, CTRL_DONE) === target) return;
+    if (regionDone(i32, target)) return;
     // A pending Atomics.waitAsync does not keep Node's event loop alive; this timer does.
     const keep = keepAlive();
     try {
       for (;;) {
-        const v = Atomics.load(i32, CTRL_DONE);
+        const v = doneStamp(i32);
         if (v === target) {
           // Every slot finished (a dying worker gave its slot up): the control block is sound.
           this.#failure = undefined;
@@ -966,8 +964,8 @@ export class Team {
           this.#recover();
           throw failure;
         }
-        const w = Atomics.waitAsync(i32, CTRL_DONE, v);
-        if (w.async) await w.value;
+        const w = waitDoneAsync(i32, v);
+        if (w !== undefined) await w;
       }
     } finally {
       clearInterval(keep);
@@ -977,7 +975,7 @@ export class Team {
   /** Reads a finished region's outcome: the first error, or the combined reduction. */
   #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[] | undefined): unknown {
     const c = this.#control;
-    const failed = Atomics.load(c.i32, CTRL_ERROR);
+    const failed = regionFailure(c.i32);
     // Nothing is allocated for a region that succeeded without a custom reducer.
     let errors = caught;
     if (failed !== 0 || partials !== undefined) {
@@ -1169,8 +1167,7 @@ export class Team {
     const t0 = performance.now();
     const supervisor = this.#supervisorNow();
     const i32 = this.#control.i32;
-    Atomics.store(i32, deadWord(id), 0);
-    Atomics.store(i32, holdWord(id), 0);
+    resetWorker(i32, id);
     const { port1, port2 } = new MessageChannel();
     port1.unref();
     this.#members[id] = { port: port1, exited: false };
@@ -1214,7 +1211,7 @@ export class Team {
     supervisor.on('error', (err) => {
       // Never expected: without its supervisor the team cannot start or watch workers.
       this.#failure ??= workerDied(0, `the supervisor failed: ${err.message}`, err);
-      Atomics.notify(this.#control.i32, CTRL_DONE);
+      wakeJoin(this.#control.i32);
     });
     this.#supervisor = supervisor;
     this.#notices = port1;
@@ -1237,9 +1234,9 @@ export class Team {
    */
   #reap(): void {
     const i32 = this.#control.i32;
-    const deaths = Atomics.load(i32, CTRL_DEATHS);
-    if (deaths === this.#deathsSeen) return;
-    this.#deathsSeen = deaths;
+    const count = deaths(i32);
+    if (count === this.#deathsSeen) return;
+    this.#deathsSeen = count;
     const notes = new Map<number, string>();
     if (this.#notices !== undefined) {
       for (let got = receiveMessageOnPort(this.#notices); got !== undefined; got = receiveMessageOnPort(this.#notices)) {
@@ -1250,20 +1247,17 @@ export class Team {
     const r = this.#flight;
     for (let id = 1; id < this.#members.length; id++) {
       const member = this.#members[id];
-      if (member === undefined || member.exited || Atomics.load(i32, deadWord(id)) === 0) continue;
+      if (member === undefined || member.exited || !isDead(i32, id)) continue;
       // Its port stays open: its last messages (a process.exit() error) are read at the join.
       member.exited = true;
       if (r === undefined) continue;
-      const hold = Atomics.load(i32, holdWord(id));
+      const hold = heldRegion(i32, id);
       const how = notes.get(id) ?? 'it exited';
       if (hold === r.id || hold === HOLD_CLAIMING) {
         this.#failure ??= workerDied(id, how, undefined);
-      } else if (id <= r.maxWorker && Atomics.load(i32, CTRL_SLOTS) > 0) {
-        if (r.kind === KIND_REGION && Atomics.compareExchange(i32, CTRL_ERROR, 0, WORKER_LOST) === 0) {
-          this.#lostError = workerDied(id, how, undefined);
-          haltRegion(i32);
-        }
-        if (Atomics.load(i32, CTRL_ERROR) !== 0) this.#skipUnclaimed();
+      } else if (id <= r.maxWorker && hasUnclaimed(i32)) {
+        if (r.kind === KIND_REGION && failRegion(i32, WORKER_LOST)) this.#lostError = workerDied(id, how, undefined);
+        if (regionFailure(i32) !== 0) this.#skipUnclaimed();
         else this.#ensureMember(id);
       }
     }
@@ -1305,7 +1299,7 @@ export class Team {
     for (;;) {
       const online = this.#serving(want, give);
       if (online < 0) return;
-      Atomics.wait(this.#control.i32, CTRL_ONLINE, online, 50);
+      waitOnline(this.#control.i32, online, 50);
     }
   }
 
@@ -1326,23 +1320,14 @@ export class Team {
     this.#flight = undefined;
     const i32 = this.#control.i32;
     // Threads still running stop at their next chunk, sleepers leave.
-    if (Atomics.compareExchange(i32, CTRL_ERROR, 0, CANCELLED) === 0) haltRegion(i32);
-    Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
-    Atomics.add(i32, CTRL_EPOCH, 1);
-    wakeAll(i32, MAX_THREADS);
+    failRegion(i32, CANCELLED);
+    closeBlock(i32);
     const supervisor = this.#supervisor;
     let stopped = supervisor === undefined;
     if (supervisor !== undefined) {
-      const before = Atomics.load(i32, CTRL_STOPPED);
+      const before = stopsDone(i32);
       supervisor.postMessage({ t: 'stop' } satisfies ToSupervisor);
-      const give = performance.now() + STOP_LIMIT_MS;
-      for (let left = STOP_LIMIT_MS; left > 0; left = give - performance.now()) {
-        if (Atomics.load(i32, CTRL_STOPPED) !== before) {
-          stopped = true;
-          break;
-        }
-        Atomics.wait(i32, CTRL_STOPPED, before, left);
-      }
+      stopped = waitStopped(i32, before, STOP_LIMIT_MS);
     }
     for (const m of this.#members) {
       if (m === undefined) continue;
@@ -1371,9 +1356,7 @@ export class Team {
   async #shutdown(): Promise<void> {
     this.#shutDown = true;
     const i32 = this.#control.i32;
-    Atomics.store(i32, CTRL_STATE, TEAM_CLOSING);
-    Atomics.add(i32, CTRL_EPOCH, 1);
-    wakeAll(i32, MAX_THREADS);
+    closeBlock(i32);
     const members = this.#members.filter((m): m is Member => m !== undefined);
     this.#members = [];
     const supervisor = this.#supervisor;
@@ -1455,14 +1438,6 @@ function oneWorker(call: Call, region: Region): void {
     region.schedule = SCHED_STATIC;
     region.chunk = 0;
   }
-}
-
-/** Resets the words of a parallel region (barrier count, single claims, worksharing counter, locks). */
-function clearRegionWords(i32: Int32Array): void {
-  i32[CTRL_BAR_COUNT] = 0;
-  i32[CTRL_SINGLE] = 0;
-  i32[CTRL_WS_NEXT] = 0;
-  for (let k = 0; k < N_LOCKS; k++) i32[CTRL_LOCKS + k * LINE] = 0;
 }
 
 /** The `shared` option of validated loop options. */

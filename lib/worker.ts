@@ -7,10 +7,8 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   CTRL_EPOCH,
-  HOLD_CLAIMING,
   CTRL_ERROR,
   CTRL_MAX_WORKER,
-  CTRL_ONLINE,
   CTRL_SPIN_US,
   CTRL_REGION,
   CTRL_STATE,
@@ -19,18 +17,16 @@ import {
   KIND_REDUCE_RANGE,
   TEAM_OPEN,
   controlViews,
-  holdWord,
-  servingWord,
   wakeWord,
 } from './control.js';
 import { compileSource, makeRunner, type Runner } from './body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
-import { claimSlot, failSlot, finishSlot, newScratch, readRegion, runSlot, type Region } from './runtime.js';
+import { newScratch, readRegion, runSlot, type Region } from './runtime.js';
 import { enterRegion } from './state.js';
-import { waitForEpoch } from './wait.js';
+import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from './protocol.js';
 import { recordError } from './errors.js';
 import { freezeCopy } from './shared.js';
-import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './messages.js';
 
 const init = workerData as WorkerInit;
 const ctl = controlViews(init.control);
@@ -156,35 +152,26 @@ let holdingRegion: Region | undefined;
 // (out of memory, termination) runs no JavaScript: the caller learns of it from the
 // supervisor, and the hold word says whether a slot died with it.
 process.on('exit', (code) => {
-  Atomics.store(i32, SERVING, 0);
-  Atomics.add(i32, CTRL_ONLINE, 1);
-  Atomics.notify(i32, CTRL_ONLINE);
   const slot = holdingSlot;
   const region = holdingRegion;
-  if (slot < 0 || region === undefined) return;
   holdingSlot = -1;
-  const error = recordError(new Error(`a loop body called process.exit(${code}) on worker ${id}; the worker is replaced`), {
-    index: scratch.index,
-    chunk: [region.start, region.end],
-    threadId: slot,
-  });
-  post({ t: 'error', region: region.id, error: { ...error, name: 'WorkerDiedError' } });
-  failSlot(i32, slot);
-  Atomics.store(i32, HOLD, 0);
-  finishSlot(i32, region.doneTarget);
+  if (slot >= 0 && region !== undefined) {
+    const error = recordError(new Error(`a loop body called process.exit(${code}) on worker ${id}; the worker is replaced`), {
+      index: scratch.index,
+      chunk: [region.start, region.end],
+      threadId: slot,
+    });
+    // The error first: the caller reads it once the region completes.
+    post({ t: 'error', region: region.id, error: { ...error, name: 'WorkerDiedError' } });
+  }
+  endServing(i32, id, slot, region?.doneTarget ?? 0);
 });
 
-/** This worker's hold, serving and wake words (control.ts). */
-const HOLD = holdWord(id);
-const SERVING = servingWord(id);
+/** This worker's wake word (control.ts). */
 const WAKE = wakeWord(id);
 
-/** Claims a slot, saying so in the hold word first, so that a death in between is not missed. */
 function claim(): number {
-  Atomics.store(i32, HOLD, HOLD_CLAIMING);
-  const slot = claimSlot(i32);
-  Atomics.store(i32, HOLD, slot < 0 ? 0 : (i32[CTRL_REGION] as number));
-  return slot;
+  return claimHeld(i32, id);
 }
 
 /** The decoded descriptor of the region last run here; it cannot change while its id is the same. */
@@ -234,17 +221,12 @@ function runClaimed(slot: number): boolean {
     }
   }
   holdingSlot = -1;
-  // The hold word clears before the finish: once the region can complete, a later death of
-  // this worker must not be blamed on it.
-  Atomics.store(i32, HOLD, 0);
-  finishSlot(i32, r.doneTarget);
+  releaseHeld(i32, id, r.doneTarget);
   return true;
 }
 
 async function serve(): Promise<void> {
-  Atomics.store(i32, SERVING, 1);
-  Atomics.add(i32, CTRL_ONLINE, 1);
-  Atomics.notify(i32, CTRL_ONLINE);
+  beginServing(i32, id);
   for (;;) {
     // Read the epoch before looking for work (design.md#startup): a region published after
     // this read changes the epoch, so the wait below returns for it if it uses this worker
@@ -261,8 +243,7 @@ async function serve(): Promise<void> {
           } catch (thrown) {
             failSlot(i32, slot);
             post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
-            Atomics.store(i32, HOLD, 0);
-            finishSlot(i32, r.doneTarget);
+            releaseHeld(i32, id, r.doneTarget);
             slot = claim();
           }
           continue;
