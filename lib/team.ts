@@ -1081,7 +1081,9 @@ export class Team {
     const msg: ToWorker = { t: 'identity', region: r.id, value: red.identity };
     // Kept for workers that start while the region runs (#ensureMember sends it to them).
     this.#identityMsg = msg;
-    for (let id = 1; id <= r.maxWorker; id++) this.#members[id]?.port.postMessage(msg);
+    // Every worker, as `shared` payloads: one the region does not use can still claim a slot
+    // of it when it finished the previous region's last slot just before this one opened.
+    for (const m of this.#members) m?.port.postMessage(msg);
   }
 
   /**

@@ -23,6 +23,8 @@ else
   work=$(mktemp -d /tmp/parafor-runtimes.XXXXXX)
   trap 'rm -rf "$work"' EXIT
 fi
+# World-readable: a spec runs the Node binaries found here as the unprivileged user "nobody".
+chmod 755 "$work"
 start=$SECONDS
 summary=()
 failed=0
