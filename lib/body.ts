@@ -9,7 +9,7 @@
  * Module bodies (moduleBody) are named exports of a module file, imported on each thread;
  * they may import other code and use module-level state.
  */
-import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption } from './errors.js';
+import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption, internalError } from './errors.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from './control.js';
 import { Barrier, Mutex, atomicAddFloat64, wtime } from './sync.js';
 import { insideRegion } from './state.js';
@@ -112,7 +112,7 @@ const RUNNER_SOURCE: Record<number, string> = {
 /** A fresh runner (its own compiled code and type feedback) around `body`. */
 export function makeRunner(kind: number, body: AnyFn): Runner {
   const src = RUNNER_SOURCE[kind];
-  if (src === undefined) throw new RangeError(`unknown loop kind ${kind}`);
+  if (src === undefined) throw internalError(`unknown loop kind ${kind}`);
   const factory = new Function('body', `"use strict"; return function run(acc, lo, hi, shared, ctx, fault) { ${src} };`);
   return factory(body) as Runner;
 }

@@ -17,7 +17,7 @@ import {
 import { regionMemberLost } from './protocol.js';
 import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
-import { badOption, notFunction } from './errors.js';
+import { badOption, notFunction, nowaitNeedsStatic, worksharingTooLong } from './errors.js';
 import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from './options.js';
 
 /** What every body receives as `ctx`. */
@@ -140,11 +140,11 @@ export class RegionContext extends LoopContext {
       nowait = options.nowait === true;
     }
     if (nowait && schedule !== 'static') {
-      throw new RangeError(`\`nowait\` needs the static schedule (the shared work counter is reset at the barrier), got ${JSON.stringify(schedule)}`);
+      throw nowaitNeedsStatic(schedule);
     }
     const n = Math.max(0, end - start);
     if (schedule !== 'static' && n > 2 ** 30) {
-      throw new RangeError(`a worksharing loop with the ${JSON.stringify(schedule)} schedule takes at most 2^30 iterations, got ${n}`);
+      throw worksharingTooLong(schedule, n);
     }
     const p = this.numThreads;
     const me = this.threadId;

@@ -126,6 +126,52 @@ export function abortedNotStopped(reason: unknown): unknown {
   return reason;
 }
 
+/** An out-of-range number option: "`name` must be <what>, got value". */
+export function outOfRange(name: string, value: unknown, what: string): RangeError {
+  return new RangeError(`\`${name}\` must be ${what}, got ${show(value)}`);
+}
+
+export function unknownOption(name: string, key: string, known: readonly string[]): TypeError {
+  return new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`);
+}
+
+export function loopOptionOnRegion(): TypeError {
+  return new TypeError('`schedule` and `chunk` are options of loops, not of parallel regions (use them on ctx.for)');
+}
+
+export function nowaitNeedsStatic(schedule: string): RangeError {
+  return new RangeError(`\`nowait\` needs the static schedule (the shared work counter is reset at the barrier), got ${JSON.stringify(schedule)}`);
+}
+
+export function worksharingTooLong(schedule: string, n: number): RangeError {
+  return new RangeError(`a worksharing loop with the ${JSON.stringify(schedule)} schedule takes at most 2^30 iterations, got ${n}`);
+}
+
+export function moduleBodyNested(): TypeError {
+  return new TypeError('a module body cannot be called from inside another body; import and call it');
+}
+
+export function moduleBodyNotFunction(url: string, name: string, found: unknown): TypeError {
+  const shown = found === undefined ? 'has no such export' : `exports a ${typeof found}`;
+  return new TypeError(`module body ${url} ${shown} named ${JSON.stringify(name)}; it must export a function`);
+}
+
+export function moduleLoadingDuringAsync(): Error {
+  return new Error(
+    'a synchronous call with a module body that is still loading on this thread cannot run while an ' +
+      'asynchronous loop holds the team: await the asynchronous loop first',
+  );
+}
+
+export function bodyCalledExit(code: unknown, worker: number): Error {
+  return new Error(`a loop body called process.exit(${String(code)}) on worker ${worker}; the worker is replaced`);
+}
+
+/** A broken invariant of parafor itself (never a user's mistake). */
+export function internalError(what: string): Error {
+  return new Error(`parafor internal error: ${what}`);
+}
+
 /**
  * The message that replaces "x is not defined" when a body uses a name from the scope it
  * was written in: on the worker that name does not exist.

@@ -6,8 +6,6 @@
  * os.availableParallelism()); `new Team(options)` makes another.
  */
 import { availableParallelism } from 'node:os';
-import { Team } from './team.js';
-import { teamSettings } from './options.js';
 import { scheduleWarmUp } from './warm.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
 import type { SectionFn, SectionResults, MapFn } from './constructs.js';
@@ -29,20 +27,10 @@ export type { Reducer, ReducerName, CustomReducer } from './reducers.js';
 export type { BodyErrorInfo } from './errors.js';
 export { insideRegion as inParallel } from './state.js';
 
+export { getDefaultTeam, numThreads } from './default-team.js';
+import { getDefaultTeam } from './default-team.js';
+
 scheduleWarmUp();
-
-let defaultTeam: Team | undefined;
-
-/** The team behind the module-level functions, created on first use. */
-export function getDefaultTeam(): Team {
-  if (defaultTeam === undefined || defaultTeam.closed) defaultTeam = new Team();
-  return defaultTeam;
-}
-
-/** The number of threads the default team's loops use (without starting it). */
-export function numThreads(): number {
-  return defaultTeam !== undefined && !defaultTeam.closed ? defaultTeam.numThreads : teamSettings(undefined).numThreads;
-}
 
 /** The number of CPUs Node may use (os.availableParallelism()), like Python's cpu_count(). */
 export function cpuCount(): number {

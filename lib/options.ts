@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName } from './errors.js';
+import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName, outOfRange, unknownOption } from './errors.js';
 import { MAX_THREADS } from './control.js';
 import { readEnv, type EnvLookup } from './env.js';
 import { SCHEDULES, type Schedule } from './schedule.js';
@@ -95,7 +95,7 @@ export function checkThreads(name: string, value: unknown): number {
 
 export function checkChunk(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger(name, value);
-  if (value > MAX_CHUNK) throw new RangeError(`\`${name}\` must be at most ${MAX_CHUNK}, got ${value}`);
+  if (value > MAX_CHUNK) throw outOfRange(name, value, `at most ${MAX_CHUNK}`);
   return value;
 }
 
@@ -107,7 +107,7 @@ export function checkSchedule(name: string, value: unknown): Schedule {
 function checkMicros(name: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
     throw typeof value === 'number'
-      ? new RangeError(`\`${name}\` must be a finite number >= 0, got ${value}`)
+      ? outOfRange(name, value, 'a finite number >= 0')
       : badOption(name, value, 'a finite number >= 0');
   }
   return value;
@@ -156,7 +156,7 @@ export function checkKeys(name: string, options: unknown, keys: OptionKeys): Rec
   // for-in, not Object.keys: no array per call (this runs on every loop call).
   for (const key in options) {
     if (!keys.has(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-      throw new TypeError(`unknown option \`${key}\` in \`${name}\`; known options: ${keys.names.join(', ')}`);
+      throw unknownOption(name, key, keys.names);
     }
   }
   return options as Record<string, unknown>;
@@ -302,7 +302,7 @@ export function loopSettings(options: unknown, team: TeamSettings, defaults: Loo
   let timeout: number | undefined;
   if (o.timeout !== undefined) {
     if (typeof o.timeout !== 'number') throw badOption('timeout', o.timeout, 'a number of milliseconds > 0');
-    if (!(o.timeout > 0) || o.timeout === Infinity) throw new RangeError(`\`timeout\` must be a finite number of milliseconds > 0, got ${o.timeout}`);
+    if (!(o.timeout > 0) || o.timeout === Infinity) throw outOfRange('timeout', o.timeout, 'a finite number of milliseconds > 0');
     timeout = o.timeout;
   }
   return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, signal, timeout };

@@ -4,7 +4,7 @@
  * Partials are always combined on the calling thread in slot order, left to right, so that
  * with a fixed thread count and the static schedule a floating-point result is reproducible.
  */
-import { badOption, notFunction, unknownName } from './errors.js';
+import { badOption, notFunction, unknownName, internalError } from './errors.js';
 
 export type ReducerName = 'sum' | 'prod' | 'min' | 'max' | 'bitand' | 'bitor' | 'bitxor';
 export const REDUCER_NAMES: readonly ReducerName[] = ['sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor'];
@@ -85,6 +85,6 @@ export function resolveReducer(reducer: unknown): ResolvedReducer {
 /** The identity of a built-in reducer by id (on workers, which only see the id). */
 export function builtinIdentity(id: number): number {
   const name = REDUCER_NAMES[id - 1];
-  if (name === undefined) throw new RangeError(`no built-in reducer with id ${id}`);
+  if (name === undefined) throw internalError(`no built-in reducer with id ${id}`);
   return BUILTINS[name].identity;
 }

@@ -24,7 +24,7 @@ import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
 import { newScratch, readRegion, runSlot, type Region } from './runtime.js';
 import { enterRegion } from './state.js';
 import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from './protocol.js';
-import { recordError } from './errors.js';
+import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from './errors.js';
 import { freezeCopy } from './shared.js';
 import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './messages.js';
 
@@ -70,7 +70,7 @@ function absorb(msg: ToWorker): void {
 function pumpUntil(found: () => boolean, what: string): void {
   while (!found()) {
     const m = receiveMessageOnPort(port);
-    if (m === undefined) throw new Error(`parafor internal error: worker ${id} has no ${what}`);
+    if (m === undefined) throw internalError(`worker ${id} has no ${what}`);
     absorb(m.message as ToWorker);
   }
 }
@@ -95,8 +95,7 @@ async function prepare(bodyId: number): Promise<void> {
   const mod = (await import(def.url)) as Record<string, unknown>;
   const fn = mod[def.name];
   if (typeof fn !== 'function') {
-    const shown = fn === undefined ? 'has no such export' : `exports a ${typeof fn}`;
-    throw new TypeError(`module body ${def.url} ${shown} named ${JSON.stringify(def.name)}; it must export a function`);
+    throw moduleBodyNotFunction(def.url, def.name, fn);
   }
   bodies.set(bodyId, fn as AnyFn);
   definitions.delete(bodyId);
@@ -156,7 +155,7 @@ process.on('exit', (code) => {
   const region = holdingRegion;
   holdingSlot = -1;
   if (slot >= 0 && region !== undefined) {
-    const error = recordError(new Error(`a loop body called process.exit(${code}) on worker ${id}; the worker is replaced`), {
+    const error = recordError(bodyCalledExit(code, id), {
       index: scratch.index,
       chunk: [region.start, region.end],
       threadId: slot,

@@ -13,7 +13,7 @@
 import { close, closeSync, constants, fstat, fstatSync, open, openSync, readSync, type Stats } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify, types } from 'node:util';
-import { badOption, notPositiveInteger } from '../errors.js';
+import { badOption, notPositiveInteger, outOfRange } from '../errors.js';
 import { cannotOpen, grew, notRegularFile, replaced, shrank } from './errors.js';
 import { CUT_WINDOW, bytesWindow, cutsToRanges, lineCuts, type ReadWindow } from './partition.js';
 
@@ -153,7 +153,7 @@ export function checkUnchanged(file: OpenFile): void {
 export function checkParts(parts: unknown, size: number): number {
   if (typeof parts !== 'number' || !Number.isSafeInteger(parts) || parts < 1) throw notPositiveInteger('parts', parts);
   if (parts * size > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`\`parts\` times the size (${size} bytes) must be at most 2^53 - 1, got ${parts}`);
+    throw outOfRange('parts', parts, `at most 2^53 - 1 divided by the size (${size} bytes)`);
   }
   return parts;
 }

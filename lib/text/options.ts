@@ -3,8 +3,8 @@
  * Messages follow the core's (lib/options.ts): they name the option and the value, with a
  * TypeError for a wrong type and a RangeError for a value out of range.
  */
-import { badOption, notPositiveInteger, unknownName } from '../errors.js';
-import { getDefaultTeam } from '../index.js';
+import { badOption, notPositiveInteger, unknownName, outOfRange } from '../errors.js';
+import { getDefaultTeam } from '../default-team.js';
 import { checkKeys, checkThreads, optionKeys } from '../options.js';
 import { snapshotShared } from '../shared.js';
 import { Team } from '../team.js';
@@ -57,7 +57,7 @@ const REDUCE_KEYS = optionKeys([...LOAD_NAMES, 'encoding', 'shared']);
 
 function checkBlockSize(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw notPositiveInteger('blockSize', value);
-  if (value > MAX_BLOCK_SIZE) throw new RangeError(`\`blockSize\` must be at most ${MAX_BLOCK_SIZE}, got ${value}`);
+  if (value > MAX_BLOCK_SIZE) throw outOfRange('blockSize', value, `at most ${MAX_BLOCK_SIZE}`);
   return value;
 }
 

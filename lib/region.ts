@@ -1,0 +1,339 @@
+/**
+ * The caller's side of a fork/join (design.md#publish .. #join): plans a call's region,
+ * publishes it, takes part in it (synchronous calls) or waits (asynchronous ones and calls
+ * with a timeout), cancels it, joins it, and reads its outcome.
+ */
+import { performance } from 'node:perf_hooks';
+import { CANCELLED, F64_PARTIALS, KIND_REGION, SCHED_DYNAMIC, SCHED_GUIDED, SCHED_STATIC, WORKER_LOST } from './control.js';
+import type { Runner } from './body.js';
+import { combine, customPartials, oneWorker, type Call } from './call.js';
+import { CostModel } from './cost.js';
+import { abortedNotStopped, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from './errors.js';
+import type { ToWorker } from './messages.js';
+import { TIMEOUT_GRACE_MS, type TeamSettings } from './options.js';
+import type { Payloads } from './payloads.js';
+import { keepAlive, type Pool } from './pool.js';
+import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from './protocol.js';
+import { REDUCER_CUSTOM } from './reducers.js';
+import type { Registry } from './registry.js';
+import { newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
+import { autoChunk, counterUnit } from './schedule.js';
+import type { SerialRuns } from './serial.js';
+import { enterRegion, leaveRegion } from './state.js';
+
+export class ForkJoin {
+  readonly #settings: TeamSettings;
+  readonly #cpus: number;
+  readonly #pool: Pool;
+  readonly #registry: Registry;
+  readonly #payloads: Payloads;
+  readonly #costs: CostModel;
+  readonly #serial: SerialRuns;
+  #regionId = 0;
+  /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
+  #cancelReason: unknown;
+  /** The calling thread's slot scratch for parallel runs (runtime.ts). */
+  readonly #scratch = newScratch();
+
+  constructor(settings: TeamSettings, cpus: number, pool: Pool, registry: Registry, payloads: Payloads, costs: CostModel, serial: SerialRuns) {
+    this.#settings = settings;
+    this.#cpus = cpus;
+    this.#pool = pool;
+    this.#registry = registry;
+    this.#payloads = payloads;
+    this.#costs = costs;
+    this.#serial = serial;
+  }
+
+  plan(call: Call, body: number, shared: number, identity: number, forAsync: boolean): Region {
+    const s = call.settings;
+    const n = call.end - call.start;
+    const p = s.numThreads;
+    let schedule = SCHED_STATIC;
+    let chunk = s.chunk ?? 0;
+    let unit = 1;
+    if (s.schedule === 'dynamic') {
+      schedule = SCHED_DYNAMIC;
+      chunk = s.chunk ?? 1;
+      unit = counterUnit(n, chunk);
+    } else if (s.schedule === 'guided' || s.schedule === 'auto') {
+      schedule = SCHED_GUIDED;
+      chunk = s.schedule === 'auto' ? autoChunk(n, p) : (s.chunk ?? 1);
+      unit = counterUnit(n, 1);
+    }
+    // More threads than cores: nobody spins (a spinning thread would steal the core of one
+    // that works). An asynchronous region also needs a core for the caller's event loop,
+    // which learns of the end through Atomics.waitAsync.
+    const spinUs = p + (forAsync ? 1 : 0) > this.#cpus ? 0 : this.#settings.spinUs;
+    this.#regionId = (this.#regionId + 1) | 0 || 1;
+    return {
+      id: this.#regionId,
+      doneTarget: 0, // set when published
+      kind: call.kind,
+      body,
+      shared,
+      schedule,
+      p,
+      maxWorker: forAsync ? p : p - 1,
+      chunk,
+      unit,
+      spinUs,
+      reducer: call.reducer?.id ?? 0,
+      identity,
+      piece: perIndex(call.kind) ? this.#costs.piece(CostModel.key(body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0,
+      start: call.start,
+      end: call.end,
+    };
+  }
+
+  /** Publishes a region (design.md#publish): descriptor, counters, then slots, then the epoch. */
+  #publish(r: Region): void {
+    const c = this.#pool.control;
+    const i32 = c.i32;
+    this.#pool.doneTotal = (this.#pool.doneTotal + r.p) | 0;
+    r.doneTarget = this.#pool.doneTotal;
+    writeRegion(c, r);
+    // Only what the region uses and what is not already reset: every write here invalidates
+    // a line that other cores hold (design.md#publish).
+    resetForRegion(i32, r.schedule !== SCHED_STATIC, r.kind === KIND_REGION);
+    this.#pool.flight = r;
+    this.#pool.lostError = undefined;
+    // Wakes only the workers this region uses; the others sleep through it (design.md#sleepers).
+    openRegion(i32, r.p, r.maxWorker);
+  }
+
+  /** Cancels the region in flight: every thread stops at its next chunk, barriers release. */
+  #cancel(reason: unknown): void {
+    const i32 = this.#pool.control.i32;
+    if (failRegion(i32, CANCELLED)) this.#cancelReason = reason;
+    this.#pool.skipUnclaimed();
+  }
+
+  /** A cancelled region whose threads did not stop: fail its join with `ended()`, which then recovers (ends the workers). */
+  #endUnstopped(regionId: number, ended: () => unknown): void {
+    const i32 = this.#pool.control.i32;
+    const r = this.#pool.flight;
+    if (r === undefined || r.id !== regionId || regionDone(i32, r.doneTarget)) return;
+    this.#pool.failure ??= ended() as Error;
+    wakeJoin(i32);
+  }
+
+  /** The synchronous join of a call with a timeout: cancel at the deadline, terminate after the grace period. */
+  #joinSyncBefore(region: Region, deadline: number, timeout: number): void {
+    const i32 = this.#pool.control.i32;
+    let cancelled = false;
+    for (;;) {
+      const v = doneStamp(i32);
+      if (v === region.doneTarget) return;
+      const now = performance.now();
+      if (!cancelled && now >= deadline) {
+        this.#cancel(timeoutError(timeout, false));
+        cancelled = true;
+      }
+      if (cancelled && now >= deadline + TIMEOUT_GRACE_MS) {
+        this.#pool.failure = timeoutError(timeout, true);
+        return;
+      }
+      this.#pool.reap();
+      if (this.#pool.failure !== undefined) return;
+      waitDone(i32, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
+    }
+  }
+
+  async #joinAsync(target: number): Promise<void> {
+    const i32 = this.#pool.control.i32;
+    if (regionDone(i32, target)) return;
+    // A pending Atomics.waitAsync does not keep Node's event loop alive; this timer does.
+    const keep = keepAlive();
+    try {
+      for (;;) {
+        const v = doneStamp(i32);
+        if (v === target) {
+          // Every slot finished (a dying worker gave its slot up): the control block is sound.
+          this.#pool.failure = undefined;
+          return;
+        }
+        this.#pool.reap();
+        if (this.#pool.failure !== undefined) {
+          const failure = this.#pool.failure;
+          this.#pool.recover();
+          throw failure;
+        }
+        const w = waitDoneAsync(i32, v);
+        if (w !== undefined) await w;
+      }
+    } finally {
+      clearInterval(keep);
+    }
+  }
+
+  /** Reads a finished region's outcome: the first error, or the combined reduction. */
+  #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[] | undefined): unknown {
+    const c = this.#pool.control;
+    const failed = regionFailure(c.i32);
+    // Nothing is allocated for a region that succeeded without a custom reducer.
+    let errors = caught;
+    if (failed !== 0 || partials !== undefined) {
+      errors ??= new Map<number, ErrorRecord>();
+      this.#pool.readMessages(r.id, (msg) => {
+        if (msg.t === 'error') errors!.set(msg.error.threadId, msg.error);
+        else if (partials !== undefined) partials[msg.slot] = msg.value;
+      });
+    }
+    this.#pool.closeRetired();
+    if (failed === CANCELLED) throw this.#cancelReason;
+    if (failed === WORKER_LOST) throw this.#pool.lostError ?? workerDied(0, 'a thread of the parallel region died', undefined);
+    if (failed !== 0) {
+      const first = errors?.get(failed - 1) ?? errors?.values().next().value;
+      if (first === undefined) throw internalError(`region ${r.id} failed in slot ${failed - 1} but no error arrived`);
+      throw rebuildError(first);
+    }
+    const red = call.reducer;
+    if (red === undefined) return undefined;
+    if (partials !== undefined) return combine(red, partials, r.p);
+    // Built-in partials, from the control block, left to right (combine()'s order).
+    const f64 = c.f64;
+    let acc: unknown = f64[F64_PARTIALS];
+    for (let s = 1; s < r.p; s++) acc = red.combine(acc, f64[F64_PARTIALS + s]);
+    return acc;
+  }
+
+  async runAsync(call: Call): Promise<unknown> {
+    const bodyId = call.body;
+    const sharedVersion = this.#payloads.versionOf(call.shared);
+    call.shared = this.#payloads.viewOf(sharedVersion, call.shared);
+    const run = this.#registry.runner(bodyId, call.kind);
+    // Only a loop too small to notice runs on the calling thread: `if: false` and one-thread
+    // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
+    if (run !== undefined && call.settings.timeout === undefined && this.#serial.tiny(call)) return this.#serial.run(call, run);
+    const region = this.plan(call, bodyId, sharedVersion, call.identity, true);
+    if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
+    this.#pool.reap();
+    if (this.#pool.failure) this.#pool.recover();
+    if (call.kind === KIND_REGION) await this.#pool.start(true, region.p);
+    else this.#pool.asyncMembers(region.p);
+    if (call.settings.signal?.aborted) throw call.settings.signal.reason;
+    this.#postIdentity(call, region);
+    this.#pool.asyncInFlight = true;
+    this.#cancelReason = undefined;
+    const t0 = performance.now();
+    const { signal, timeout } = call.settings;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Cancelled (a signal, a timeout), threads stop at their next chunk; a body that does
+    // not return within the grace period has its threads terminated (design.md#faults).
+    const cancelThenEnd = (reason: unknown, ended: () => unknown): void => {
+      this.#cancel(reason);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => this.#endUnstopped(region.id, ended), TIMEOUT_GRACE_MS);
+    };
+    const onAbort = (): void => cancelThenEnd(signal!.reason, () => abortedNotStopped(signal!.reason));
+    try {
+      this.#publish(region);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined) {
+        timer = setTimeout(() => cancelThenEnd(timeoutError(timeout, false), () => timeoutError(timeout, true)), timeout);
+      }
+      await this.#joinAsync(region.doneTarget);
+    } finally {
+      this.#pool.asyncInFlight = false;
+      this.#pool.flight = undefined;
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    // Whole-region wall time times the threads bounds the per-iteration cost from above.
+    this.#costs.learn(CostModel.key(bodyId, call.kind), ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
+    return this.#collect(call, region, undefined, customPartials(call));
+  }
+
+  runSync(call: Call, region: Region, run: Runner | undefined): unknown {
+    const c = this.#pool.control;
+    const i32 = c.i32;
+    // Without a runner (a module body still loading here) the caller cannot work: start every
+    // worker now. A region needs all of its threads at once: wait until they serve.
+    let hook: (() => void) | undefined;
+    if (call.kind === KIND_REGION) this.#pool.startAllSync(region.p - 1);
+    else hook = run === undefined ? this.#pool.startAll(region.maxWorker) : this.#pool.syncMembers(region.p - 1);
+    const timeout = call.settings.timeout;
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    if (timeout !== undefined) {
+      // Between chunks, the calling thread checks the clock and cancels the call when it is late.
+      const cold = hook;
+      hook = () => {
+        if (cold !== undefined) cold();
+        if (performance.now() > deadline) this.#cancel(timeoutError(timeout, false));
+      };
+    }
+    this.#cancelReason = undefined;
+    this.#postIdentity(call, region);
+    this.#publish(region);
+    let errors: Map<number, ErrorRecord> | undefined;
+    const partials = customPartials(call);
+    const scratch = this.#scratch;
+    scratch.iterations = 0;
+    // Timed when the cost model asks for a sample (cost.ts: the clock is not free).
+    const key = CostModel.key(region.body, call.kind);
+    const measure = hook !== undefined || this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
+    const t0 = measure ? performance.now() : 0;
+    if (run !== undefined) {
+      enterRegion();
+      try {
+        for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) {
+          const error = this.#runMainSlot(call, region, run, slot, i32, hook, partials);
+          if (error !== undefined) (errors ??= new Map()).set(slot, error);
+          finishSlot(i32, region.doneTarget);
+        }
+      } finally {
+        leaveRegion();
+      }
+    }
+    if (measure) {
+      const busyMs = performance.now() - t0;
+      if (hook !== undefined) this.#pool.coldWorkMs += busyMs;
+      if (scratch.iterations > 0) this.#costs.learn(key, (busyMs * 1e6) / scratch.iterations, false);
+    }
+    if (this.#pool.failure === undefined) {
+      if (timeout === undefined) {
+        while (!joinSync(i32, region.doneTarget, region.spinUs, this.#pool.deathsSeen)) {
+          this.#pool.reap();
+          if (this.#pool.failure !== undefined) break;
+        }
+      } else this.#joinSyncBefore(region, deadline, timeout);
+    }
+    this.#pool.flight = undefined;
+    if (this.#pool.failure !== undefined) {
+      const failure = this.#pool.failure;
+      this.#pool.recover();
+      throw failure;
+    }
+    return this.#collect(call, region, errors, partials);
+  }
+
+  /** One slot of a parallel run on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
+  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[] | undefined): ErrorRecord | undefined {
+    const scratch = this.#scratch;
+    let acc: unknown;
+    let error: ErrorRecord | undefined;
+    try {
+      acc = call.reducer ? this.#serial.identityValue(call.reducer, region) : undefined;
+      acc = runSlot(region, slot, run, call.shared, acc, sync, scratch, hook);
+      error = scratch.error;
+    } catch (thrown) {
+      error = recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot });
+      failSlot(sync, slot);
+    }
+    if (error === undefined && call.reducer !== undefined) {
+      if (call.reducer.id !== REDUCER_CUSTOM) this.#pool.control.f64[F64_PARTIALS + slot] = acc as number;
+      else partials![slot] = acc;
+    }
+    return error;
+  }
+
+  /** Sends a custom reducer's identity value to the workers (every one: a worker the region does not use can still claim a slot of it when it finished the previous region's last slot just before this one opened). */
+  #postIdentity(call: Call, r: Region): void {
+    const red = call.reducer;
+    if (red === undefined || red.id !== REDUCER_CUSTOM || r.identity !== 0) return this.#pool.postIdentity(undefined);
+    const msg: ToWorker = { t: 'identity', region: r.id, value: red.identity };
+    this.#pool.postIdentity(msg);
+  }
+
+}

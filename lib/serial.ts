@@ -1,0 +1,229 @@
+/**
+ * Calls that run on the calling thread alone: the serial fallback (loops too small to pay
+ * for a thread), `if: false`, one-thread teams, calls made while an asynchronous loop holds
+ * the team, and calls made from inside a body (nested). A serial run never touches the
+ * shared control block (design.md#the-serial-fallback).
+ */
+import { performance } from 'node:perf_hooks';
+import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REGION, SCHED_STATIC } from './control.js';
+import { combine, customPartials, type Call } from './call.js';
+import { CostModel } from './cost.js';
+import { rebuildError, recordError, timeoutError, type ErrorRecord, moduleBodyNested } from './errors.js';
+import { clearRegionWords, failRegion, failSlot, regionFailure } from './protocol.js';
+import { REDUCER_CUSTOM, type ResolvedReducer } from './reducers.js';
+import type { Registry } from './registry.js';
+import type { Runner } from './body.js';
+import { newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, type Region } from './runtime.js';
+import { frozenView } from './shared.js';
+import { enterRegion, leaveRegion } from './state.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class SerialRuns {
+  readonly #costs: CostModel;
+  readonly #registry: Registry;
+  readonly #serialScratch = newScratch();
+  /**
+   * Counters for serial runs, so that they never touch the shared control block: the words
+   * before the descriptor (CTRL_ERROR, which bodies poll through ctx.cancelled, and the
+   * region words a failing slot releases), not the whole block.
+   */
+  readonly #serialSync = new Int32Array(CTRL_KIND);
+  /**
+   * The region descriptor of serial runs, reused: they never overlap (a call made from a
+   * body runs nested, without it). Static schedule, fields set per run.
+   */
+  readonly #serialRegion: Mutable<Region> = {
+    id: 0,
+    doneTarget: 0,
+    kind: 0,
+    body: 0,
+    shared: 0,
+    schedule: SCHED_STATIC,
+    p: 1,
+    maxWorker: 0,
+    chunk: 0,
+    unit: 1,
+    spinUs: 0,
+    reducer: 0,
+    identity: 0,
+    piece: 0,
+    start: 0,
+    end: 0,
+  };
+
+  constructor(costs: CostModel, registry: Registry) {
+    this.#costs = costs;
+    this.#registry = registry;
+  }
+
+  /**
+   * Runs a whole call on the calling thread: OpenMP's `if(false)`, loops too small to pay,
+   * and calls made while an asynchronous loop holds the team. Loops run as one thread;
+   * reductions run the P static blocks in thread order, so their result is the same, bit for
+   * bit, as the parallel static run.
+   */
+  run(call: Call, run: Runner): unknown {
+    const red = call.reducer;
+    const s = call.settings;
+    // The common case, in short (runSerialBlocks): a loop (a region's body needs a region
+    // context), no timeout to check between chunks, no custom reducer's partials to keep,
+    // and no static chunk to deal round-robin.
+    if (call.kind !== KIND_REGION && s.timeout === undefined && (red === undefined || (red.id !== REDUCER_CUSTOM && (s.chunk === undefined || s.schedule !== 'static')))) {
+      return this.#short(call, run, red);
+    }
+    return this.#slots(call, run);
+  }
+
+  /** #runSerial's short form: the blocks in one call, no region descriptor, no pieces. */
+  #short(call: Call, run: Runner, red: ResolvedReducer | undefined): unknown {
+    const n = call.end - call.start;
+    const key = CostModel.key(call.body, call.kind);
+    const measure = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs);
+    const t0 = measure ? performance.now() : 0;
+    const sync = this.#serialSync;
+    // ctx.cancelled reads it: a timed-out or failed serial run before this one left it set.
+    sync[CTRL_ERROR] = 0;
+    const scratch = this.#serialScratch;
+    scratch.iterations = 0;
+    let result: unknown;
+    let thrown: unknown;
+    let failed = false;
+    // The body may be inlined into this try (a fast loop since its accumulator starts as a
+    // number: docs/guide.md, V8 pitfalls); the error is rethrown below, once the
+    // region is left and the cost model has its sample.
+    enterRegion();
+    try {
+      result = runSerialBlocks(run, red, red === undefined ? 1 : call.settings.numThreads, call.start, call.end, call.shared, sync, scratch);
+    } catch (err) {
+      thrown = err;
+      failed = true;
+    }
+    leaveRegion();
+    // Iterations run, the failed block's too, as the full form counts them.
+    if (measure && scratch.iterations > 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
+    if (failed) {
+      // An error from combining partials is thrown as is, as in a parallel run.
+      if (scratch.slot < 0) throw thrown;
+      // As a failing slot does: a ctx kept past the run reads cancelled.
+      failSlot(sync, scratch.slot);
+      throw rebuildError(recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: scratch.slot }));
+    }
+    return result;
+  }
+
+  /** #runSerial in full: the slots of a static region, one after the other, as runSlot runs them. */
+  #slots(call: Call, run: Runner): unknown {
+    // Static blocks: one for a loop, the P slots in order for a reduction, each folding the
+    // iterations it folds in a parallel static run (its block, or its round-robin chunks
+    // when the schedule has a chunk): the same bits.
+    const region = this.#serialRegion;
+    region.kind = call.kind;
+    region.body = call.body;
+    region.p = call.reducer !== undefined ? call.settings.numThreads : 1;
+    region.chunk = call.reducer !== undefined && call.settings.schedule === 'static' ? (call.settings.chunk ?? 0) : 0;
+    region.reducer = call.reducer?.id ?? 0;
+    region.identity = call.identity;
+    region.start = call.start;
+    region.end = call.end;
+    region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
+    const sync = this.#serialSync;
+    sync[CTRL_ERROR] = 0;
+    // A region's words start at 0, as publish leaves them on the shared block.
+    if (call.kind === KIND_REGION) clearRegionWords(sync);
+    const scratch = this.#serialScratch;
+    scratch.iterations = 0;
+    const key = CostModel.key(region.body, call.kind);
+    const measure = this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
+    const t0 = measure ? performance.now() : 0;
+    const red = call.reducer;
+    // Built-in partials are combined as they come, left to right (combine()'s order); a
+    // custom reducer's are combined after the region, as in a parallel run (its combine
+    // may call parafor, which must not run nested).
+    const partials = customPartials(call);
+    let result: unknown;
+    let error: ErrorRecord | undefined;
+    // A timeout is checked between chunks, as on the parallel path: past the deadline the
+    // run is cancelled (the chunk loop stops before its next chunk) and the call fails.
+    const timeout = call.settings.timeout;
+    let hook: (() => void) | undefined;
+    if (timeout !== undefined) {
+      const deadline = performance.now() + timeout;
+      hook = () => {
+        if (performance.now() > deadline && regionFailure(sync) === 0) failRegion(sync, CANCELLED);
+      };
+    }
+    enterRegion();
+    try {
+      for (let slot = 0; slot < region.p && sync[CTRL_ERROR] === 0; slot++) {
+        let acc: unknown;
+        if (red !== undefined) {
+          try {
+            acc = this.identityValue(red, region);
+          } catch (thrown) {
+            error = recordError(thrown, { index: region.start, chunk: [region.start, region.end], threadId: slot });
+            break;
+          }
+        }
+        acc = runSlot(region, slot, run, call.shared, acc, sync, scratch, hook);
+        error = scratch.error;
+        if (error !== undefined) break;
+        if (partials !== undefined) partials[slot] = acc;
+        else result = slot === 0 ? acc : red!.combine(result, acc);
+      }
+    } finally {
+      leaveRegion();
+    }
+    if (measure && scratch.iterations > 0) {
+      this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
+    }
+    if (error !== undefined) throw rebuildError(error);
+    if (sync[CTRL_ERROR] === CANCELLED) throw timeoutError(timeout!, false);
+    return partials !== undefined ? combine(red!, partials, region.p) : result;
+  }
+
+  /** A call from inside a body: runs serially here, with the body as written (no shipping). */
+  nested(call: Call): unknown {
+    const fn = call.fn as (...args: unknown[]) => unknown;
+    if (typeof fn !== 'function') throw moduleBodyNested();
+    const ctx = { threadId: 0, numThreads: 1 };
+    const { start, end } = call;
+    // The same frozen view as a top-level call's bodies get.
+    const shared = frozenView(call.shared);
+    switch (call.kind) {
+      case KIND_FOR:
+        for (let i = start; i < end; i++) fn(i, shared, ctx);
+        return undefined;
+      case KIND_FOR_RANGE:
+        fn(start, end, shared, ctx);
+        return undefined;
+      case KIND_REDUCE: {
+        let acc = this.identityValue(call.reducer!, undefined);
+        for (let i = start; i < end; i++) acc = fn(acc, i, shared, ctx);
+        return acc;
+      }
+      default:
+        return fn(this.identityValue(call.reducer!, undefined), start, end, shared, ctx);
+    }
+  }
+
+  /** The result of a loop with no iterations: nothing, or the reducer's identity. */
+  empty(call: Call): unknown {
+    return call.reducer ? this.identityValue(call.reducer, undefined) : undefined;
+  }
+
+  identityValue(red: ResolvedReducer, region: Region | undefined): unknown {
+    if (red.identityFn !== undefined) {
+      if (region === undefined || region.identity === 0) return (red.identityFn as () => unknown)();
+      return (this.#registry.body(region.identity) as () => unknown)();
+    }
+    return red.id === REDUCER_CUSTOM ? structuredClone(red.identity) : red.identity;
+  }
+
+  /** Whether the loop's predicted serial time is under `serialBelowUs`. */
+  tiny(call: Call): boolean {
+    const s = call.settings;
+    if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
+    return this.#costs.below(CostModel.key(call.body, call.kind), call.end - call.start, s.serialBelowUs);
+  }
+}
