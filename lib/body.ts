@@ -9,16 +9,32 @@
  * Module bodies (moduleBody) are named exports of a module file, imported on each thread;
  * they may import other code and use module-level state.
  */
-import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption, internalError } from './errors.js';
+import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption, internalError, loopInBody, NOT_IN_BODY, promiseResult } from './errors.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from './control.js';
 import { Barrier, Mutex, atomicAddFloat64, wtime } from './sync.js';
 import { insideRegion } from './state.js';
 
+/** A stand-in for a loop function inside a body: calling it says what to do instead (loopInBody). */
+function notInBody(name: string): () => never {
+  return () => {
+    throw loopInBody(`parafor.${name}`);
+  };
+}
+
 /**
  * What the name `parafor` means inside a compiled body: the helpers a body may call without
  * importing anything. `import * as parafor from 'parafor'` gives the same names their types.
+ * The loop functions are there only to throw a clear error: a body cannot start a loop
+ * through `parafor` (see loopInBody).
  */
-const TOOLKIT = Object.freeze({ Mutex, Barrier, atomicAddFloat64, wtime, inParallel: insideRegion });
+const TOOLKIT = Object.freeze({
+  Mutex,
+  Barrier,
+  atomicAddFloat64,
+  wtime,
+  inParallel: insideRegion,
+  ...Object.fromEntries(NOT_IN_BODY.map((name) => [name, notInBody(name)])),
+});
 
 const MODULE_BODY = 'parafor.moduleBody';
 
@@ -98,15 +114,33 @@ export interface Fault {
   index: number;
 }
 
+/** Whether a body's result is a promise or another thenable (bodies must be synchronous). */
+export function isThenable(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Source that throws promiseResult() when the value in variable `v` is a promise or another
+ * thenable: bodies must be synchronous. For compiled loops (runners, the generated folds of
+ * maps and sections); a body returning nothing or a number pays a `typeof` that V8 folds
+ * away once the body is inlined.
+ */
+export function syncCheck(v: string): string {
+  // The test of isThenable, written out so that the compiled loop inlines it.
+  return `if (typeof ${v} === "object" && ${v} !== null && typeof ${v}.then === "function") throw new TypeError(${JSON.stringify(promiseResult().message)});`;
+}
+
 // No try/catch here: the runner's caller catches (runtime.ts, runSlot) and reports the chunk
 // in flight, so a runner stays a bare loop for V8 to optimise. The per-index forms note the
 // index before each call instead, for the error report.
+// A loop body's result is looked at per index (syncCheck), a fold's accumulator once per
+// chunk, at its end.
 const RUNNER_SOURCE: Record<number, string> = {
-  [KIND_FOR]: 'for (let i = lo; i < hi; i++) { fault.index = i; body(i, shared, ctx); } return acc;',
-  [KIND_FOR_RANGE]: 'fault.index = lo; body(lo, hi, shared, ctx); return acc;',
-  [KIND_REDUCE]: 'for (let i = lo; i < hi; i++) { fault.index = i; acc = body(acc, i, shared, ctx); } return acc;',
-  [KIND_REDUCE_RANGE]: 'fault.index = lo; return body(acc, lo, hi, shared, ctx);',
-  [KIND_REGION]: 'fault.index = lo; body(shared, ctx); return acc;',
+  [KIND_FOR]: `for (let i = lo; i < hi; i++) { fault.index = i; const r = body(i, shared, ctx); ${syncCheck('r')} } return acc;`,
+  [KIND_FOR_RANGE]: `fault.index = lo; const r = body(lo, hi, shared, ctx); ${syncCheck('r')} return acc;`,
+  [KIND_REDUCE]: `for (let i = lo; i < hi; i++) { fault.index = i; acc = body(acc, i, shared, ctx); } ${syncCheck('acc')} return acc;`,
+  [KIND_REDUCE_RANGE]: `fault.index = lo; acc = body(acc, lo, hi, shared, ctx); ${syncCheck('acc')} return acc;`,
+  [KIND_REGION]: `fault.index = lo; const r = body(shared, ctx); ${syncCheck('r')} return acc;`,
 };
 
 /** A fresh runner (its own compiled code and type feedback) around `body`. */

@@ -4,23 +4,23 @@
  * A map that the serial fallback keeps on the calling thread skips the reduction altogether
  * (runMapHere): one loop into one array, as `items.map` does.
  */
-import { bodySource, compileSource } from './body.js';
-import { badOption, rebuildError, recordError } from './errors.js';
+import { bodySource, compileSource, isThenable, syncCheck } from './body.js';
+import { badOption, promiseResult, rebuildError, recordError } from './errors.js';
 import { checkKeys, optionKeys } from './options.js';
 import { snapshotShared } from './shared.js';
 import { enterRegion, leaveRegion } from './state.js';
 import type { LoopContext } from './context.js';
 import type { CustomReducer } from './reducers.js';
-import type { LoopOptionsOf, RangeFold } from './types.js';
+import type { LoopOptionsOf, NoPromise, RangeFold, SyncResult } from './types.js';
 
-/** A section: runs once, on some thread of the team; its return value is the section's result. */
-export type SectionFn<S = unknown> = (shared: S, ctx: LoopContext) => unknown;
+/** A section: runs once, on some thread of the team; its return value (never a promise) is the section's result. */
+export type SectionFn<S = unknown> = (shared: S, ctx: LoopContext) => SyncResult;
 
 /** What sections resolve to: the result of each function, in order (a tuple for a tuple of functions). */
 export type SectionResults<F extends readonly unknown[]> = { -readonly [K in keyof F]: F[K] extends (...args: never[]) => infer R ? R : never };
 
-/** A map function: fn(item, index, shared) -> result, on some thread of the team. */
-export type MapFn<T, R, S = unknown> = (item: T, index: number, shared: S) => R;
+/** A map function: fn(item, index, shared) -> result (never a promise), on some thread of the team. */
+export type MapFn<T, R, S = unknown> = (item: T, index: number, shared: S) => NoPromise<R>;
 
 /** Concatenates per-thread arrays in thread order. */
 export const CONCAT: CustomReducer<unknown[]> = {
@@ -75,7 +75,7 @@ export function mapCall(items: unknown, fn: unknown, options: LoopOptionsOf<unkn
   checkKeys('options', options, MAP_KEYS);
   const body = generate(
     `map\n${source}`,
-    `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) acc.push(f(s.items[i], i, s.shared));\n  return acc;\n}`,
+    `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) {\n    const r = f(s.items[i], i, s.shared);\n    ${syncCheck('r')}\n    acc.push(r);\n  }\n  return acc;\n}`,
   );
   const shared = options?.shared;
   // Static blocks, in thread order: concatenating the partials keeps the items' order.
@@ -101,7 +101,7 @@ export function runMapHere(call: MapCall): unknown[] {
   if (loop === undefined) {
     loop = compileSource(
       'fn',
-      `(items, shared, out, fault) => {\n  const f = (${call.here}\n);\n  for (let i = 0; i < out.length; i++) {\n    fault.index = i;\n    out[i] = f(items[i], i, shared);\n  }\n  return out;\n}`,
+      `(items, shared, out, fault) => {\n  const f = (${call.here}\n);\n  for (let i = 0; i < out.length; i++) {\n    fault.index = i;\n    const r = f(items[i], i, shared);\n    ${syncCheck('r')}\n    out[i] = r;\n  }\n  return out;\n}`,
     ) as MapLoop;
     mapLoops.set(call.here, loop);
   }
@@ -136,7 +136,9 @@ export function probeMapHere(call: MapCall, budgetMs: number): { head: unknown[]
   enterRegion();
   try {
     for (; i < n; i++) {
-      head.push(f(items[i], i, shared));
+      const r = f(items[i], i, shared);
+      if (isThenable(r)) throw promiseResult();
+      head.push(r);
       if ((i & 15) === 15 && performance.now() > deadline) break;
     }
   } catch (thrown) {
@@ -174,7 +176,7 @@ export function sectionsCall(
   const list = sources.map((src) => `(${src}\n)`).join(',\n');
   const body = generate(
     `sections\n${sources.join('\n\0\n')}`,
-    `(acc, lo, hi, s, ctx) => {\n  const fns = [\n${list}];\n  for (let i = lo; i < hi; i++) acc.push([i, fns[i](s, ctx)]);\n  return acc;\n}`,
+    `(acc, lo, hi, s, ctx) => {\n  const fns = [\n${list}];\n  for (let i = lo; i < hi; i++) {\n    const r = fns[i](s, ctx);\n    ${syncCheck('r')}\n    acc.push([i, r]);\n  }\n  return acc;\n}`,
   );
   return {
     start: 0,

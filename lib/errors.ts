@@ -12,9 +12,19 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
     const tag = Object.prototype.toString.call(value).slice(8, -1);
-    return tag === 'Object' ? 'an object' : `a ${tag}`;
+    if (tag !== 'Object') return `a ${tag}`;
+    const cls = className(value);
+    return cls === undefined ? 'an object' : `an instance of class ${cls}`;
   }
   return String(value);
+}
+
+/** The name of an object's class, undefined for plain objects (and objects without a named constructor). */
+function className(value: object): string | undefined {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === null || Object.getPrototypeOf(proto) === null) return undefined;
+  const ctor = (proto as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : undefined;
 }
 
 export function notInteger(name: string, value: unknown, what = 'a safe integer'): Error {
@@ -58,6 +68,50 @@ function sourceHead(source: string): string {
 export function asyncBody(name: string, source: string): TypeError {
   return new TypeError(
     `\`${name}\` must be a synchronous function: parafor does not await what a body returns, got ${sourceHead(source)}`,
+  );
+}
+
+/**
+ * parafor's functions that start work on a team: inside a body the toolkit's `parafor` has
+ * them only to say, when called, that they cannot be used there (loopInBody).
+ */
+export const NOT_IN_BODY = [
+  'parallelFor',
+  'parallelForSync',
+  'parallelForRange',
+  'parallelForRangeSync',
+  'parallelReduce',
+  'parallelReduceSync',
+  'parallelReduceRange',
+  'parallelReduceRangeSync',
+  'parallel',
+  'parallelSync',
+  'sections',
+  'sectionsSync',
+  'parallelMap',
+  'parallelMapSync',
+  'loadText',
+  'reduceLines',
+  'getDefaultTeam',
+] as const;
+
+/** A loop started from a function body (through the toolkit's `parafor`, or by a name imported where the body was written). */
+export function loopInBody(name: string): TypeError {
+  return new TypeError(
+    `${name} cannot be called inside a parafor body: a body's \`parafor\` holds only the body toolkit ` +
+      '(Mutex, Barrier, atomicAddFloat64, wtime, inParallel). A loop inside a body would run serially on ' +
+      "that thread anyway: write the inner loop as a plain for loop, share it among a region's threads " +
+      'with ctx.for inside parallel()/parallelSync(), or export the body from a module that imports ' +
+      'parafor (moduleBody), where a nested call runs serially',
+  );
+}
+
+/** A body that returned a promise or another thenable: parafor runs bodies to completion and awaits nothing. */
+export function promiseResult(): TypeError {
+  return new TypeError(
+    'a parafor body returned a promise: bodies must be synchronous, as parafor does not await what ' +
+      'they return (their asynchronous part would run after the call had ended). Do the asynchronous ' +
+      'work before or after the call and pass its results in `shared`',
   );
 }
 
@@ -214,7 +268,10 @@ export function recordError(thrown: unknown, info: BodyErrorInfo): ErrorRecord {
   let name = isErr && typeof e.name === 'string' ? e.name : 'Error';
   let message = isErr ? String(e.message) : `a loop body threw a non-error value: ${show(thrown)}`;
   const captured = name === 'ReferenceError' ? CAPTURED.exec(message) : null;
-  if (captured && captured[1] !== undefined) message = capturedName(captured[1]);
+  if (captured && captured[1] !== undefined) {
+    const id = captured[1];
+    message = (NOT_IN_BODY as readonly string[]).includes(id) ? loopInBody(id).message : capturedName(id);
+  }
   if (!isErr) name = 'Error';
   const props: Record<string, string | number | boolean> = {};
   if (isErr) {

@@ -91,29 +91,67 @@ export class Team {
     this.#sync(this.#loop('body', KIND_FOR_RANGE, start, end, body, options, undefined));
   }
 
-  /** Folds acc = fold(acc, i, shared, ctx) over [start, end) per thread and combines the partials in thread order. */
+  /**
+   * Reduction with a built-in reducer ('sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor'):
+   * folds acc = fold(acc, i, shared, ctx) over [start, end) per thread from the reducer's
+   * identity and combines the partials in thread order.
+   * @returns a promise of the combined number
+   */
   parallelReduce<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+  /**
+   * Reduction with a custom reducer: each thread folds from `reducer.identity` (a value, cloned
+   * per thread, or a function returning a fresh one); the partials are combined with
+   * `reducer.combine` in thread order.
+   * @returns a promise of the combined accumulator
+   */
   parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
   parallelReduce<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
     return this.#async(() => this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer)) as Promise<A>;
   }
 
-  /** Synchronous reduction. */
+  /**
+   * Synchronous reduction with a built-in reducer; the calling thread takes part.
+   * @returns the combined number
+   */
   parallelReduceSync<S>(start: number, end: number, fold: Fold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+  /**
+   * Synchronous reduction with a custom reducer: each thread folds from `reducer.identity` (a value, cloned
+   * per thread, or a function returning a fresh one); the partials are combined with
+   * `reducer.combine` in thread order.
+   * @returns the combined accumulator
+   */
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
     return this.#sync(this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer)) as A;
   }
 
-  /** Range-form reduction: acc = fold(acc, lo, hi, shared, ctx) per chunk. */
+  /**
+   * Range-form reduction with a built-in reducer: acc = fold(acc, lo, hi, shared, ctx) per chunk.
+   * @returns a promise of the combined number
+   */
   parallelReduceRange<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): Promise<number>;
+  /**
+   * Range-form reduction with a custom reducer: each thread folds from `reducer.identity` (a value, cloned
+   * per thread, or a function returning a fresh one); the partials are combined with
+   * `reducer.combine` in thread order.
+   * @returns a promise of the combined accumulator
+   */
   parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): Promise<A>;
   parallelReduceRange<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): Promise<A> {
     return this.#async(() => this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as Promise<A>;
   }
 
-  /** Synchronous range-form reduction. */
+  /**
+   * Synchronous range-form reduction with a built-in reducer.
+   * @returns the combined number
+   */
   parallelReduceRangeSync<S>(start: number, end: number, fold: RangeFold<number, S>, reducer: ReducerName, options?: LoopOptionsOf<S>): number;
+  /**
+   * Synchronous range-form reduction with a custom reducer: each thread folds from `reducer.identity` (a value, cloned
+   * per thread, or a function returning a fresh one); the partials are combined with
+   * `reducer.combine` in thread order.
+   * @returns the combined accumulator
+   */
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
     return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as A;

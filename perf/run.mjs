@@ -4,7 +4,10 @@
  * `npm run perf:quick` is the smoke run (seconds): small sizes, one repetition, every
  * checksum verified; it exits non-zero when anything disagrees.
  *
- *   node perf/run.mjs [--quick] [--scale=1] [--reps=5] [--steps=native,micro,kernels,cold,idle,map,bg] [--node=PATH[,PATH]] [--out=perf/results]
+ *   node perf/run.mjs [--quick] [--runtimes] [--scale=1] [--reps=5] [--steps=native,micro,kernels,cold,idle,map,bg] [--node=PATH[,PATH]] [--out=perf/results]
+ *
+ * --runtimes runs only the runtime table instead (perf/steps/runtimes.mjs): the headline
+ * ratios under Node 20-26, Bun and Deno, written to runtimes.json and runtimes.md.
  *
  * --node names the runtimes of the Benchmarks Game step (perf/steps/bg.mjs; default: this one),
  * which writes its own bg.json and bg.md beside results.json.
@@ -49,6 +52,12 @@ function step(name, extra) {
       resolve({ code, json });
     });
   });
+}
+
+if (args.runtimes) {
+  // Opt-in and on its own: it installs runtimes, and leaves results.json as it is.
+  const { code } = await step('runtimes', [...(quick ? ['--quick'] : []), `--out=${path.resolve(String(args.out ?? path.join(here, 'results')))}`]);
+  process.exit(code);
 }
 
 const t0 = Date.now();

@@ -1,6 +1,7 @@
 // Bad input gets a TypeError or RangeError naming the argument and the value; body errors
 // reach the caller with their name, message, stack and index; the team stays usable.
 import { Team, sharedArray, parallelForSync, parallelFor, moduleBody, inParallel } from 'parafor';
+import * as parafor from 'parafor';
 import { runNode } from './helpers.js';
 
 const team = new Team({ numThreads: 3 });
@@ -36,7 +37,7 @@ describe('bad arguments', () => {
     ['reducer combine', () => team.parallelReduceSync(0, 10, (a: number) => a, { identity: 0, combine: 1 as never }), TypeError, '`reducer.combine` must be a function, got 1'],
     ['body not a function', () => team.parallelForSync(0, 10, 42 as never), TypeError, '`body` must be a function, got 42'],
     ['fold not a function', () => team.parallelReduceSync(0, 10, null as never, 'sum'), TypeError, '`fold` must be a function, got null'],
-    ['async body', () => team.parallelForSync(0, 10, async () => {}), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns, got async () => { }'],
+    ['async body', () => team.parallelForSync(0, 10, (async () => {}) as never), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns, got async () => { }'],
     ['async generator body', () => team.parallelForSync(0, 10, async function* g() {} as never), TypeError, '`body` must be a synchronous function: parafor does not await what a body returns, got async function* g() { }'],
     ['generator body', () => team.parallelForSync(0, 10, function* gen(i: number) { yield i; } as never), TypeError, '`body` must be a plain function, got a generator function: function* gen(i) { yield i; }'],
     ['generator method body', () => team.parallelForSync(0, 10, { *m() {} }.m as never), TypeError, '`body` must be a plain function, got a generator function: *m() { }'],
@@ -131,15 +132,22 @@ describe('bad arguments', () => {
 
 describe('shared', () => {
   test('a typed array on a plain ArrayBuffer is refused, pointing at sharedArray', () => {
-    expect(() => team.parallelForSync(0, 10, noop, { shared: { data: new Float64Array(4) } })).toThrow(
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { data: new Float64Array(4) } as never })).toThrow(
       '`shared.data` is a typed array on a plain ArrayBuffer: workers would write to a copy and the writes would be lost. Allocate it with sharedArray(Ctor, n), which puts it on a SharedArrayBuffer',
     );
-    expect(() => team.parallelForSync(0, 10, noop, { shared: [1, new ArrayBuffer(8)] })).toThrow('`shared[1]` is a typed array on a plain ArrayBuffer');
+    expect(() => team.parallelForSync(0, 10, noop, { shared: [1, new ArrayBuffer(8)] as never })).toThrow('`shared[1]` is a typed array on a plain ArrayBuffer');
   });
 
   test('functions, class instances and cycles are refused with the path', () => {
-    expect(() => team.parallelForSync(0, 10, noop, { shared: { f: noop } })).toThrow(/^`shared.f` cannot be shared with worker threads, got function noop/);
-    expect(() => team.parallelForSync(0, 10, noop, { shared: { d: new Date(0) } })).toThrow(/^`shared.d` cannot be shared with worker threads, got a Date/);
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { f: noop } as never })).toThrow(/^`shared.f` cannot be shared with worker threads, got function noop/);
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { d: new Date(0) } as never })).toThrow(/^`shared.d` cannot be shared with worker threads, got a Date/);
+    class Particle {
+      x = 0;
+    }
+    // A class instance without methods has a plain object's type, so only the run time can refuse it.
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { ps: [new Particle()] } })).toThrow(/^`shared.ps\[0\]` cannot be shared with worker threads, got an instance of class Particle:/);
+    expect(() => team.parallelForSync(0, 10, noop, { shared: { m: new Map() } as never })).toThrow(/^`shared.m` cannot be shared with worker threads, got a Map:/);
+    expect(() => team.parallelForSync(0, 10, noop, { shared: new Set() as never })).toThrow(/^`shared` cannot be shared with worker threads, got a Set:/);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => team.parallelForSync(0, 10, noop, { shared: cyclic })).toThrow('`shared.self` refers back to an object that contains it: `shared` must be a tree');
@@ -359,6 +367,58 @@ describe('body errors', () => {
     );
     // The same on the serial paths: a body behaves the same wherever it runs.
     expect(() => team.parallelForSync(0, 10, (i) => void (i * factor), { if: false })).toThrow(ReferenceError);
+    usable();
+  });
+
+  test('a loop started inside a body says what to do instead', async () => {
+    const advice =
+      "cannot be called inside a parafor body: a body's `parafor` holds only the body toolkit (Mutex, Barrier, atomicAddFloat64, wtime, inParallel). " +
+      "A loop inside a body would run serially on that thread anyway: write the inner loop as a plain for loop, share it among a region's threads with " +
+      'ctx.for inside parallel()/parallelSync(), or export the body from a module that imports parafor (moduleBody), where a nested call runs serially';
+    for (const options of [NO_FALLBACK, { if: false }]) {
+      expect(() => team.parallelForSync(0, 4, () => parafor.parallelForSync(0, 2, () => {}), options)).toThrow(new TypeError(`parafor.parallelForSync ${advice}`));
+    }
+    await expect(team.parallel(() => void parafor.parallelMapSync([1], (x) => x))).rejects.toThrow(new TypeError(`parafor.parallelMapSync ${advice}`));
+    expect(() => team.parallelReduceSync(0, 4, (a: number) => a + parafor.parallelReduceSync(0, 1, (b: number) => b, 'sum'), 'sum', NO_FALLBACK)).toThrow(
+      `parafor.parallelReduceSync ${advice}`,
+    );
+    // A loop function imported by name where the body was written is not defined on the worker: the same advice.
+    expect(() => team.parallelForSync(0, 4, () => parallelForSync(0, 2, () => {}), NO_FALLBACK)).toThrow(`parallelForSync ${advice}`);
+    // The toolkit itself still works.
+    const t = sharedArray(Float64Array, 1);
+    team.parallelForSync(0, 4, (i, s) => parafor.atomicAddFloat64(s.t, 0, parafor.inParallel() ? 1 : 0), { shared: { t }, ...NO_FALLBACK });
+    expect(t[0]).toBe(4);
+    usable();
+  });
+
+  test('a body that returns a promise fails: bodies must be synchronous', async () => {
+    const message =
+      'a parafor body returned a promise: bodies must be synchronous, as parafor does not await what they return (their asynchronous part would ' +
+      'run after the call had ended). Do the asynchronous work before or after the call and pass its results in `shared`';
+    const promised = ((i: number) => Promise.resolve(i)) as never;
+    for (const options of [NO_FALLBACK, { if: false }, { numThreads: 1 }]) {
+      expect(() => team.parallelForSync(0, 10, promised, options)).toThrow(new TypeError(message));
+      expect(() => team.parallelForRangeSync(0, 10, ((lo: number) => Promise.resolve(lo)) as never, options)).toThrow(new TypeError(message));
+      expect(() => team.parallelReduceSync(0, 10, ((acc: number) => Promise.resolve(acc)) as never, 'sum', options)).toThrow(new TypeError(message));
+      expect(() => team.parallelReduceRangeSync(0, 10, ((acc: number) => Promise.resolve(acc)) as never, 'sum', options)).toThrow(new TypeError(message));
+      expect(() => team.parallelMapSync([1, 2, 3], promised, options)).toThrow(new TypeError(message));
+      expect(() => team.sectionsSync([() => 1, (() => Promise.resolve(2)) as never], options)).toThrow(new TypeError(message));
+    }
+    // A thenable that is not a Promise is one too, and the index that returned it is named.
+    let thrown: (Error & { index?: number }) | undefined;
+    try {
+      team.parallelForSync(0, 10, ((i: number) => (i === 7 ? { then: () => {} } : undefined)) as never, NO_FALLBACK);
+    } catch (err) {
+      thrown = err as Error & { index?: number };
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown?.index).toBe(7);
+    await expect(team.parallel((() => Promise.resolve()) as never)).rejects.toThrow(new TypeError(message));
+    await expect(team.parallelMap([1, 2], promised, NO_FALLBACK)).rejects.toThrow(new TypeError(message));
+    // A map that runs here, its cost still unknown (probeMapHere), refuses it as well.
+    const fresh = new Team({ numThreads: 2 });
+    expect(() => fresh.parallelMapSync([1], ((x: number) => Promise.resolve(x + 0.5)) as never)).toThrow(new TypeError(message));
+    await fresh.close();
     usable();
   });
 

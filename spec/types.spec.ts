@@ -84,3 +84,86 @@ test('regions, sections and parallelMap are typed', async () => {
     });
   }).toThrow('unknown option `numThreads` in `options`; known options: schedule, chunk, nowait');
 });
+
+test('`shared` refuses at compile time what cannot reach a worker intact', () => {
+  class Point {
+    x = 1;
+    norm(): number {
+      return this.x;
+    }
+  }
+  const body = (): void => {};
+  const refused: [string, () => void][] = [
+    // @ts-expect-error a Map is copied, not shared
+    ['a Map', () => team.parallelForSync(0, 1, body, { shared: { m: new Map<string, number>() } })],
+    // @ts-expect-error a Set is copied, not shared
+    ['a Set', () => team.parallelForSync(0, 1, body, { shared: { s: new Set([1]) } })],
+    // @ts-expect-error a Date is copied, not shared
+    ['a Date', () => team.parallelForSync(0, 1, body, { shared: [new Date(0)] })],
+    // @ts-expect-error a class instance loses its class
+    ['an instance of class Point', () => team.parallelForSync(0, 1, body, { shared: { p: new Point() } })],
+    // @ts-expect-error a function cannot be sent
+    ['function f', () => team.parallelForSync(0, 1, body, { shared: { f: function f() {} } })],
+    // @ts-expect-error a typed array on a plain ArrayBuffer: workers would write to a copy
+    ['plain ArrayBuffer', () => team.parallelForSync(0, 1, body, { shared: { xs: new Float64Array(4) } })],
+    // @ts-expect-error the same check holds for reductions, regions, sections and maps
+    ['a Map', () => team.parallelReduceSync(0, 1, (a: number) => a, 'sum', { shared: new Map() })],
+    // @ts-expect-error regions too
+    ['a Date', () => team.parallelSync(() => {}, { shared: { when: new Date(0) } })],
+    // @ts-expect-error maps too
+    ['a Set', () => team.parallelMapSync([1], (x) => x, { shared: { s: new Set() } })],
+  ];
+  for (const [what, call] of refused) expect(call).toThrow(what);
+});
+
+test('`shared` accepts shared memory, plain data, interfaces and typed arrays typed without a buffer', () => {
+  interface Params {
+    scale: number;
+    xs: Float64Array<SharedArrayBuffer>;
+  }
+  const params: Params = { scale: 2, xs: sharedArray(Float64Array, 4) };
+  team.parallelForSync(0, 4, (i, s) => void (s.xs[i] = i * s.scale), { shared: params });
+  expect(Array.from(params.xs)).toEqual([0, 2, 4, 6]);
+  // A body annotated with a plain Float64Array takes the shared one...
+  team.parallelForSync(0, 4, (i, s: { xs: Float64Array }) => void (s.xs[i] = -i), { shared: { xs: params.xs } });
+  expect(Array.from(params.xs)).toEqual([-0, -1, -2, -3]);
+  // ...and so does a helper whose parameter is a plain Float64Array (checked at run time).
+  const fill = (xs: Float64Array): void => team.parallelForSync(0, xs.length, (i, s) => void (s.xs[i] = 1), { shared: { xs } });
+  fill(params.xs);
+  expect(Array.from(params.xs)).toEqual([1, 1, 1, 1]);
+  expect(() => fill(new Float64Array(2))).toThrow('`shared.xs` is a typed array on a plain ArrayBuffer');
+  const nested = { grid: [[1, 2], [3]], label: 'g', big: 1n, none: null, flag: true, sab: new SharedArrayBuffer(8) } as const;
+  const sum = team.parallelReduceSync(0, 2, (acc, i, s) => acc + s.grid[i]!.length, 'sum', { shared: nested });
+  expect(sum).toBe(3);
+});
+
+test('async and promise-returning bodies fail to compile', async () => {
+  const failures: (() => unknown)[] = [
+    // @ts-expect-error an async loop body would run after the loop ended
+    () => team.parallelForSync(0, 2, async (i: number) => void i),
+    // @ts-expect-error a body returning a promise
+    () => team.parallelFor(0, 2, (i) => Promise.resolve(i)),
+    // @ts-expect-error range bodies too
+    () => team.parallelForRangeSync(0, 2, async () => {}),
+    // @ts-expect-error a fold whose accumulator would be a promise
+    () => team.parallelReduceSync(0, 2, async (acc: number) => acc, 'sum'),
+    // @ts-expect-error custom reducers too
+    () => team.parallelReduceSync(0, 2, (acc: Promise<number>) => acc, { identity: () => Promise.resolve(0), combine: (a) => a }),
+    // @ts-expect-error regions
+    () => team.parallelSync(async () => {}),
+    // @ts-expect-error sections
+    () => team.sectionsSync([() => 1, async () => 2]),
+    // @ts-expect-error map functions
+    () => team.parallelMapSync([1, 2], async (x) => x),
+  ];
+  for (const call of failures) {
+    let threw: unknown;
+    try {
+      await call();
+    } catch (err) {
+      threw = err;
+    }
+    expect(threw).toBeInstanceOf(TypeError);
+    expect(String((threw as Error).message)).toMatch(/synchronous/);
+  }
+});
