@@ -197,11 +197,7 @@ export function finishSlot(i32: Int32Array, doneTarget: number): void {
   if (((Atomics.add(i32, CTRL_DONE, 1) + 1) | 0) === doneTarget) Atomics.notify(i32, CTRL_DONE);
 }
 
-/**
- * Claims and finishes, without running, every slot nobody has claimed yet. The caller only,
- * for a failed or cancelled region it published and has not joined: the region is still
- * the current one, so these claims cannot reach a later region (design.md#faults).
- */
+/** Claims and finishes, unrun, every unclaimed slot: the caller only, for a failed or cancelled region it published and has not joined (design.md#faults, rule 1). */
 export function skipUnclaimed(i32: Int32Array, doneTarget: number): void {
   for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) finishSlot(i32, doneTarget);
 }
@@ -211,10 +207,7 @@ export function regionDone(i32: Int32Array, doneTarget: number): boolean {
   return Atomics.load(i32, CTRL_DONE) === doneTarget;
 }
 
-/**
- * Marks slot `slot` failed (the first failure wins CTRL_ERROR) and halts the region
- * (haltRegion): the other threads stop at their next chunk.
- */
+/** Marks slot `slot` failed (the first failure wins CTRL_ERROR) and halts the region: the other threads stop at their next chunk. */
 export function failSlot(sync: Int32Array, slot: number): void {
   Atomics.compareExchange(sync, CTRL_ERROR, 0, slot + 1);
   haltRegion(sync);
@@ -285,10 +278,7 @@ function bumpOnline(i32: Int32Array): void {
   Atomics.notify(i32, CTRL_ONLINE);
 }
 
-/**
- * A worker claims a slot, saying so in its hold word first, so that a death in between is
- * not missed: HOLD_CLAIMING, then the region id when the claim succeeded, else 0.
- */
+/** A worker claims a slot, saying so in its hold word first (HOLD_CLAIMING, then the region id or 0), so a death in between is not missed. */
 export function claimHeld(i32: Int32Array, id: number): number {
   const hold = holdWord(id);
   Atomics.store(i32, hold, HOLD_CLAIMING);
@@ -297,11 +287,7 @@ export function claimHeld(i32: Int32Array, id: number): number {
   return slot;
 }
 
-/**
- * A worker gives up the slot it held: clears its hold word, then finishes the slot. The
- * order matters: once the region can complete, a later death of this worker must not be
- * blamed on it.
- */
+/** A worker gives up its slot: hold word 0, then finish (once the region can complete, a later death must not be blamed on it). */
 export function releaseHeld(i32: Int32Array, id: number, doneTarget: number): void {
   Atomics.store(i32, holdWord(id), 0);
   finishSlot(i32, doneTarget);
@@ -429,10 +415,7 @@ export function doneStamp(i32: Int32Array): number {
   return Atomics.load(i32, CTRL_DONE);
 }
 
-/**
- * The synchronous join: true once the region with `doneTarget` completed; false as soon as
- * a death was counted since `deathsSeen` (the caller then reaps and decides).
- */
+/** The synchronous join: true once the region completed; false as soon as a death was counted since `deathsSeen` (the caller reaps). */
 export function joinSync(i32: Int32Array, doneTarget: number, spinUs: number, deathsSeen: number): boolean {
   return waitUntilEquals(i32, CTRL_DONE, doneTarget, spinUs, CTRL_DEATHS, deathsSeen);
 }
