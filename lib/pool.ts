@@ -152,6 +152,10 @@ export class Pool {
   #serving(want: number, give: number): number {
     // close() may end the workers while a start() made before it waits.
     if (this.#shutDown) throw teamClosed();
+    // Deaths during a region in flight are its join's to settle (a start made outside the
+    // queue, as the text loader's, runs beside queued calls): reaping here could take the
+    // region's failure and recover the block under its join. That join reaps soon.
+    if (this.flight !== undefined) return onlineStamp(this.control.i32);
     this.reap();
     if (this.failure !== undefined) {
       const failure = this.failure;
