@@ -112,6 +112,26 @@ describe('after a worker dies, the next call', () => {
   });
 });
 
+describe('a start() outside the queue beside a call whose worker dies', () => {
+  test('the failing call rejects, the start resolves, queued calls stay exact (the text loader starts the team this way)', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const team = new Team({ numThreads: 3 });
+      const started = team.start(true);
+      const dying = team.parallelReduce(0, 200, (a: number, i) => {
+        if (i === 150) process.exit(7);
+        return a + i;
+      }, 'sum', { serialBelowUs: 0 });
+      const after = team.parallelReduce(0, 1000, (a: number, i) => a + i, 'sum', { serialBelowUs: 0 });
+      const again = team.start(true);
+      await expect(dying).rejects.toThrow('process.exit(7)');
+      expect(await after).toBe(499500);
+      await started;
+      await again;
+      await team.close();
+    }
+  });
+});
+
 describe('a synchronous call with a timeout', () => {
   test('settles at its deadline plus the grace period even when the body never returns', async () => {
     const team = new Team({ numThreads: 2 });
