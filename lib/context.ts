@@ -15,7 +15,7 @@ import {
   WORKER_LOST,
 } from './control.js';
 import { regionMemberLost } from './protocol.js';
-import { staticBlock, guidedUnits, type Schedule } from './schedule.js';
+import { autoChunk, staticBlock, guidedUnits, type Schedule } from './schedule.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
 import { badOption, notFunction, nowaitNeedsStatic, worksharingTooLong } from './errors.js';
 import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from './options.js';
@@ -169,7 +169,7 @@ export class RegionContext extends LoopContext {
         for (let i = start + a; i < start + hi; i++) body(i);
       }
     } else {
-      const min = schedule === 'auto' ? Math.max(1, Math.floor(n / (32 * p))) : (chunk ?? 1);
+      const min = schedule === 'auto' ? autoChunk(n, p) : (chunk ?? 1);
       for (;;) {
         if (this.#aborted()) break;
         const cur = Atomics.load(sync, CTRL_WS_NEXT);
