@@ -22,6 +22,7 @@ import {
   isDead,
   isServing,
   onlineStamp,
+  regionDone,
   regionFailure,
   resetWorker,
   skipUnclaimed,
@@ -283,7 +284,8 @@ export class Pool {
       if (r === undefined) continue;
       const hold = heldRegion(i32, id);
       const how = notes.get(id) ?? 'it exited';
-      if (hold === r.id || hold === HOLD_CLAIMING) {
+      // A hold naming a region that is done is stale (a death between finish and clear).
+      if ((hold === r.id || hold === HOLD_CLAIMING) && !regionDone(i32, r.doneTarget)) {
         this.failure ??= workerDied(id, how, undefined);
       } else if (id <= r.maxWorker && hasUnclaimed(i32)) {
         if (r.kind === KIND_REGION && failRegion(i32, WORKER_LOST)) this.lostError = workerDied(id, how, undefined);

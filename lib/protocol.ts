@@ -58,6 +58,12 @@ import {
 import { MAX_UNITS } from './schedule.js';
 
 /**
+ * Joins sleep at most this long before they look again at what a notify may have said
+ * (a death): a notify that comes just before a sleep begins is lost.
+ */
+const JOIN_SLICE_MS = 50;
+
+/**
  * Atomics.pause() where the runtime has it (Node 24+, Deno, Bun), else nothing: a hint to the
  * CPU that this is a spin-wait (x86 PAUSE), which leaves the core's other hardware thread more
  * of the core and lowers power while spinning. Only in the spins bounded by time below: a
@@ -159,7 +165,9 @@ export function waitUntilEquals(i32: Int32Array, index: number, target: number, 
     v = Atomics.load(i32, index);
     if (v === target) return true;
     if (Atomics.load(i32, watch) !== watchValue) return false;
-    Atomics.wait(i32, index, v);
+    // In slices: a death counted between the look at `watch` and this wait notifies before
+    // the sleep begins, and that notify is lost (spec/protocol-model.spec.ts).
+    Atomics.wait(i32, index, v, JOIN_SLICE_MS);
   }
 }
 
@@ -287,10 +295,14 @@ export function claimHeld(i32: Int32Array, id: number): number {
   return slot;
 }
 
-/** A worker gives up its slot: hold word 0, then finish (once the region can complete, a later death must not be blamed on it). */
+/**
+ * A worker gives up its slot: finish, then hold word 0. A death between the two is blamed
+ * on the slot only while its region is not done (Pool.reap); the other order let a death
+ * between them lose the slot with no hold word naming it (spec/protocol-model.spec.ts).
+ */
 export function releaseHeld(i32: Int32Array, id: number, doneTarget: number): void {
-  Atomics.store(i32, holdWord(id), 0);
   finishSlot(i32, doneTarget);
+  Atomics.store(i32, holdWord(id), 0);
 }
 
 /**
@@ -420,14 +432,14 @@ export function joinSync(i32: Int32Array, doneTarget: number, spinUs: number, de
   return waitUntilEquals(i32, CTRL_DONE, doneTarget, spinUs, CTRL_DEATHS, deathsSeen);
 }
 
-/** Sleeps until CTRL_DONE moves from `stamp`, a death or a failure is signalled, or `ms` pass. */
+/** Sleeps until CTRL_DONE moves from `stamp`, a death or a failure is signalled, or `ms` (at most JOIN_SLICE_MS) pass. */
 export function waitDone(i32: Int32Array, stamp: number, ms: number): void {
-  Atomics.wait(i32, CTRL_DONE, stamp, ms);
+  Atomics.wait(i32, CTRL_DONE, stamp, Math.min(ms, JOIN_SLICE_MS));
 }
 
-/** waitDone for the event loop: a promise when it must wait, undefined when it need not. */
+/** waitDone for the event loop, in JOIN_SLICE_MS slices: a promise when it must wait, undefined when it need not. */
 export function waitDoneAsync(i32: Int32Array, stamp: number): Promise<unknown> | undefined {
-  const w = Atomics.waitAsync(i32, CTRL_DONE, stamp);
+  const w = Atomics.waitAsync(i32, CTRL_DONE, stamp, JOIN_SLICE_MS);
   return w.async ? w.value : undefined;
 }
 
