@@ -251,7 +251,7 @@ export class ForkJoin {
     // Without a runner (a module body still loading here) the caller cannot work: start every
     // worker now. A region needs all of its threads at once: wait until they serve.
     let hook: (() => void) | undefined;
-    if (call.kind === KIND_REGION) this.#pool.startAllSync(region.p - 1);
+    if (call.kind === KIND_REGION) this.#pool.startAllSync(region.maxWorker);
     else hook = run === undefined ? this.#pool.startAll(region.maxWorker) : this.#pool.syncMembers(region.p - 1);
     const timeout = call.settings.timeout;
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;

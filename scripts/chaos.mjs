@@ -730,10 +730,14 @@ async function episode() {
   for (let k = 0; k < steps && more(); k++) {
     const r = rand();
     if (r < 0.3) {
-      const call = planCall(team, size, true, faultFor(oomTeam, 0.3), { useDefault: chance(0.05) });
+      const useDefault = chance(0.05);
+      // The default team has no resourceLimits: an out-of-memory fault there would fill the machine.
+      const call = planCall(team, size, true, faultFor(oomTeam && !useDefault, 0.3), { useDefault });
       await step(`${tdesc} sync ${call.desc}`, HANG_MS + (call.bound ?? 0), async () => runSync(call));
     } else if (r < 0.55) {
-      const call = planCall(team, size, false, faultFor(oomTeam, 0.3), { useDefault: chance(0.05) });
+      const useDefault = chance(0.05);
+      // The default team has no resourceLimits: an out-of-memory fault there would fill the machine.
+      const call = planCall(team, size, false, faultFor(oomTeam && !useDefault, 0.3), { useDefault });
       await step(`${tdesc} async ${call.desc}`, HANG_MS + (call.bound ?? 0), () => runAsync(call));
     } else if (r < 0.92) {
       // Several async calls at once (they queue on the team), one of them perhaps faulty,

@@ -146,6 +146,23 @@ describe('a synchronous call with a timeout', () => {
   });
 });
 
+describe('a synchronous parallel region with a timeout runs on workers', () => {
+  test.each([
+    ['one thread', { numThreads: 1 }],
+    ['`if: false`', { if: false }],
+    ['the whole team', {}],
+  ])('%s: every slot runs, once', (_, extra) => {
+    const team = new Team({ numThreads: 2 });
+    const hits = sharedArray(Int32Array, 2);
+    team.parallelSync((s, ctx) => {
+      Atomics.add(s.hits, ctx.threadId, 1);
+    }, { shared: { hits }, timeout: 60_000, ...extra });
+    const p = 'numThreads' in extra || 'if' in extra ? 1 : 2;
+    expect(Array.from(hits)).toEqual(p === 1 ? [1, 0] : [1, 1]);
+    return team.close();
+  });
+});
+
 describe('an AbortSignal on a body that never returns', () => {
   test('rejects with the reason after the grace period, and the team recovers', async () => {
     const team = new Team({ numThreads: 2 });
