@@ -308,6 +308,24 @@ await check('text loader errors: a missing file', async () => {
 });
 fs.rmSync(dir, { recursive: true, force: true });
 
+await check('a worker that dies: the call rejects, the next calls are exact (three rounds)', async () => {
+  for (let round = 0; round < 3; round++) {
+    const t = new Team({ numThreads: 2 });
+    let caught;
+    try {
+      await t.parallelFor(0, 100, (i) => {
+        if (i === 99) process.exit(3);
+      }, FORCE);
+    } catch (err) {
+      caught = err;
+    }
+    if (!(caught instanceof Error) || !caught.message.includes('process.exit(3)')) throw new Error(`round ${round}: got ${caught}`);
+    eq(await t.parallelReduce(0, 1000, (a, i) => a + i, 'sum', FORCE), 499500, `round ${round}: the next reduction`);
+    eq(t.parallelReduceSync(0, 1000, (a, i) => a + i, 'sum', FORCE), 499500, `round ${round}: a synchronous one`);
+    await t.close();
+  }
+});
+
 await team.close();
 console.log(runtime);
 console.log(`${passed} passed, ${failed} failed`);
