@@ -57,10 +57,7 @@ import {
 } from './control.js';
 import { MAX_UNITS } from './schedule.js';
 
-/**
- * Joins sleep at most this long before they look again at what a notify may have said
- * (a death): a notify that comes just before a sleep begins is lost.
- */
+/** Joins sleep at most this long, then look again: a death's notify just before a sleep begins is lost. */
 const JOIN_SLICE_MS = 50;
 
 /**
@@ -195,7 +192,7 @@ export function claimSlot(i32: Int32Array): number {
   return left > 0 ? Atomics.load(i32, CTRL_NSLOTS) - left : -1;
 }
 
-/** Whether the region in flight still has slots nobody claimed. */
+/** Whether the region in flight has unclaimed slots. */
 export function hasUnclaimed(i32: Int32Array): boolean {
   return Atomics.load(i32, CTRL_SLOTS) > 0;
 }
@@ -296,9 +293,8 @@ export function claimHeld(i32: Int32Array, id: number): number {
 }
 
 /**
- * A worker gives up its slot: finish, then hold word 0. A death between the two is blamed
- * on the slot only while its region is not done (Pool.reap); the other order let a death
- * between them lose the slot with no hold word naming it (spec/protocol-model.spec.ts).
+ * A worker gives up its slot: finish, then hold 0 (the other order let a death between the
+ * two lose the slot unnamed: spec/protocol-model.spec.ts); Pool.reap ignores stale holds.
  */
 export function releaseHeld(i32: Int32Array, id: number, doneTarget: number): void {
   finishSlot(i32, doneTarget);
