@@ -72,8 +72,7 @@ const pause: () => void = (Atomics as { pause?: () => void }).pause ?? (() => {}
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
   if (spinUs <= 0) return Atomics.load(i32, index) !== value;
-  // Reading the clock costs several polls: look at it every 1024 polls, and only once the
-  // first 1024 have not been enough.
+  // The clock costs several polls: read it every 1024 polls, once 1024 were not enough.
   let deadline = Infinity;
   for (let polls = 1; ; polls++) {
     if (Atomics.load(i32, index) !== value) return true;
