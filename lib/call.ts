@@ -9,7 +9,7 @@ import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers
 import type { Region } from './runtime.js';
 import type { Registry } from './registry.js';
 
-export function isReduce(kind: number): boolean {
+function isReduce(kind: number): boolean {
   return kind === KIND_REDUCE || kind === KIND_REDUCE_RANGE;
 }
 

@@ -188,8 +188,9 @@ export class SerialRuns {
     if (typeof fn !== 'function') throw moduleBodyNested();
     const ctx = { threadId: 0, numThreads: 1 };
     const { start, end } = call;
-    // The same frozen view as a top-level call's bodies get.
-    const shared = frozenView(call.shared);
+    // The same frozen view as a top-level call's bodies get; a body's own `shared`, already
+    // a frozen view, is passed on as it is (no copy per nested call).
+    const shared = Object.isFrozen(call.shared) ? call.shared : frozenView(call.shared);
     switch (call.kind) {
       case KIND_FOR:
         for (let i = start; i < end; i++) fn(i, shared, ctx);
