@@ -143,10 +143,59 @@ const RUNNER_SOURCE: Record<number, string> = {
   [KIND_REGION]: `fault.index = lo; const r = body(shared, ctx); ${syncCheck('r')} return acc;`,
 };
 
-/** A fresh runner (its own compiled code and type feedback) around `body`. */
-export function makeRunner(kind: number, body: AnyFn): Runner {
+function runnerSource(kind: number): string {
   const src = RUNNER_SOURCE[kind];
   if (src === undefined) throw internalError(`unknown loop kind ${kind}`);
-  const factory = new Function('body', `"use strict"; return function run(acc, lo, hi, shared, ctx, fault) { ${src} };`);
+  return src;
+}
+
+/** A fresh runner (its own compiled code and type feedback) around `body`. */
+export function makeRunner(kind: number, body: AnyFn): Runner {
+  const factory = new Function('body', `"use strict"; return function run(acc, lo, hi, shared, ctx, fault) { ${runnerSource(kind)} };`);
   return factory(body) as Runner;
+}
+
+/**
+ * The calling thread's runners or a worker's, by (body, loop kind), each made on its first
+ * use. `body(id)` is undefined while a module body is still loading on this thread.
+ */
+export class Runners {
+  readonly #body: (id: number) => AnyFn | undefined;
+  readonly #made = new Map<number, Runner>();
+  /** The runner last used, by key: a loop called again needs no Map lookup. */
+  #lastKey = -1;
+  #last: Runner | undefined;
+
+  constructor(body: (id: number) => AnyFn | undefined) {
+    this.#body = body;
+  }
+
+  /** The runner of body `bodyId` for loop kind `kind`, or undefined while the body is not ready. */
+  get(bodyId: number, kind: number): Runner | undefined {
+    const key = bodyId * 8 + kind;
+    if (key === this.#lastKey) return this.#last;
+    let r = this.#made.get(key);
+    if (r === undefined) {
+      const fn = this.#body(bodyId);
+      if (fn === undefined) return undefined;
+      r = makeRunner(kind, fn);
+      this.#made.set(key, r);
+    }
+    this.#lastKey = key;
+    this.#last = r;
+    return r;
+  }
+}
+
+/** A runner that takes its body as its first argument. */
+export type PassingRunner = (body: AnyFn, acc: unknown, lo: number, hi: number, shared: unknown, ctx: unknown, fault: Fault) => unknown;
+
+const passingRunners: PassingRunner[] = [];
+
+/**
+ * The runner of a loop kind that takes its body as an argument: one compiled loop per kind
+ * for every body, for calls that run a function as written, once (nested calls).
+ */
+export function passingRunner(kind: number): PassingRunner {
+  return (passingRunners[kind] ??= new Function(`"use strict"; return function run(body, acc, lo, hi, shared, ctx, fault) { ${runnerSource(kind)} };`)() as PassingRunner);
 }

@@ -15,7 +15,8 @@ import {
   WORKER_LOST,
 } from './control.js';
 import { regionMemberLost } from './protocol.js';
-import { autoChunk, staticBlock, guidedUnits, type Schedule } from './schedule.js';
+import { autoChunk, type Schedule } from './schedule.js';
+import { Chunks } from './chunks.js';
 import { barrierWait, lockWord, unlockWord } from './sync.js';
 import { badOption, notFunction, nowaitNeedsStatic, worksharingTooLong } from './errors.js';
 import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from './options.js';
@@ -67,6 +68,8 @@ function lockIndex(name: string): number {
 export class RegionContext extends LoopContext {
   readonly #spinPolls: number;
   #singles = 0;
+  /** The cursor of worksharing loops (ctx.for), kept between them. */
+  #chunks: Chunks | undefined;
 
   constructor(threadId: number, numThreads: number, sync: Int32Array, spinPolls: number) {
     super(threadId, numThreads, sync);
@@ -146,39 +149,23 @@ export class RegionContext extends LoopContext {
     if (schedule !== 'static' && n > 2 ** 30) {
       throw worksharingTooLong(schedule, n);
     }
+    // Taken while in use: a worksharing loop inside another's body gets a cursor of its own.
+    const chunks = this.#chunks ?? new Chunks();
+    this.#chunks = undefined;
     const p = this.numThreads;
-    const me = this.threadId;
-    const sync = this.sync;
     if (schedule === 'static') {
-      if (chunk === undefined) {
-        const [lo, hi] = staticBlock(n, p, me);
-        for (let i = start + lo; i < start + hi; i++) body(i);
-      } else {
-        for (let a = me * chunk; a < n; a += chunk * p) {
-          const hi = Math.min(n, a + chunk);
-          for (let i = start + a; i < start + hi; i++) body(i);
-        }
-      }
+      if (chunk === undefined) chunks.block(this.sync, n, p, this.threadId, Infinity);
+      else chunks.roundRobin(this.sync, n, p, this.threadId, chunk);
     } else if (schedule === 'dynamic') {
-      const c = chunk ?? 1;
-      for (;;) {
-        if (this.#aborted()) break;
-        const a = Atomics.add(sync, CTRL_WS_NEXT, 1) * c;
-        if (a >= n) break;
-        const hi = Math.min(n, a + c);
-        for (let i = start + a; i < start + hi; i++) body(i);
-      }
+      chunks.dynamic(this.sync, CTRL_WS_NEXT, n, chunk ?? 1, true);
     } else {
-      const min = schedule === 'auto' ? autoChunk(n, p) : (chunk ?? 1);
-      for (;;) {
-        if (this.#aborted()) break;
-        const cur = Atomics.load(sync, CTRL_WS_NEXT);
-        if (cur >= n) break;
-        const take = guidedUnits(n - cur, p, min);
-        if (Atomics.compareExchange(sync, CTRL_WS_NEXT, cur, cur + take) !== cur) continue;
-        for (let i = start + cur; i < start + cur + take; i++) body(i);
-      }
+      chunks.guided(this.sync, CTRL_WS_NEXT, n, p, 1, schedule === 'auto' ? autoChunk(n, p) : (chunk ?? 1), true);
     }
+    while (chunks.next()) {
+      const hi = start + chunks.hi;
+      for (let i = start + chunks.lo; i < hi; i++) body(i);
+    }
+    this.#chunks = chunks;
     if (!nowait) this.barrier();
   }
 }

@@ -16,7 +16,7 @@ import { keepAlive, type Pool } from './pool.js';
 import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from './protocol.js';
 import { REDUCER_CUSTOM } from './reducers.js';
 import type { Registry } from './registry.js';
-import { newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSlot, writeRegion, type Region } from './runtime.js';
+import { firstPiece, newScratch, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import type { SerialRuns } from './serial.js';
 import { enterRegion, leaveRegion } from './state.js';
@@ -80,7 +80,7 @@ export class ForkJoin {
       spinUs,
       reducer: call.reducer?.id ?? 0,
       identity,
-      piece: perIndex(call.kind) ? this.#costs.piece(CostModel.key(body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0,
+      piece: firstPiece(this.#costs, body, call.kind),
       start: call.start,
       end: call.end,
     };

@@ -4,7 +4,7 @@
  * thread), and its definition goes to every worker, now and to workers that start later.
  * Runners (runtime.ts) are made per (body, loop kind). design.md#bodies-and-shared.
  */
-import { bodySource, compileSource, isModuleBody, makeRunner, type ModuleBody, type Runner } from './body.js';
+import { bodySource, compileSource, isModuleBody, Runners, type ModuleBody, type Runner } from './body.js';
 import { notFunction } from './errors.js';
 import type { ToWorker } from './messages.js';
 
@@ -16,10 +16,7 @@ export class Registry {
   #lastId = 0;
   readonly #definitions: ToWorker[] = [];
   readonly #bodies = new Map<number, AnyFn>();
-  readonly #runners = new Map<number, Runner>();
-  /** The runner last used, by key: a loop called again needs no Map lookup. */
-  #lastRunnerKey = -1;
-  #lastRunner: Runner | undefined;
+  readonly #runners = new Runners((id) => this.#bodies.get(id));
   /** Sends a new definition to the workers there are. */
   readonly #send: (def: ToWorker) => void;
 
@@ -83,17 +80,6 @@ export class Registry {
 
   /** The calling thread's runner, or undefined while a module body is still loading here. */
   runner(bodyId: number, kind: number): Runner | undefined {
-    const key = bodyId * 8 + kind;
-    if (key === this.#lastRunnerKey) return this.#lastRunner;
-    let r = this.#runners.get(key);
-    if (r === undefined) {
-      const fn = this.#bodies.get(bodyId);
-      if (fn === undefined) return undefined;
-      r = makeRunner(kind, fn);
-      this.#runners.set(key, r);
-    }
-    this.#lastRunnerKey = key;
-    this.#lastRunner = r;
-    return r;
+    return this.#runners.get(bodyId, kind);
   }
 }

@@ -8,7 +8,6 @@
 import {
   CTRL_BODY,
   CTRL_CHUNK,
-  CTRL_ERROR,
   CTRL_IDENTITY,
   CTRL_KIND,
   CTRL_MAX_WORKER,
@@ -31,7 +30,9 @@ import {
   SCHED_STATIC,
   type Control,
 } from './control.js';
-import { guidedUnits, staticStart } from './schedule.js';
+import { staticStart } from './schedule.js';
+import { Chunks, PIECE_MAX, PIECE_TARGET_MS } from './chunks.js';
+import { CostModel } from './cost.js';
 import { failSlot } from './protocol.js';
 import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
@@ -149,16 +150,13 @@ export function perIndex(kind: number): boolean {
 }
 
 /**
- * Per-index static blocks run in pieces, checking for an early stop (a failure elsewhere, a
- * cancellation, the caller's timeout) between them. A piece aims at PIECE_TARGET_MS of work
- * and has at most PIECE_MAX iterations: it starts from the caller's estimate (CTRL_PIECE,
- * from the body's measured cost; 1 when there is none), and each thread times its pieces
- * while they are under the cap, so a slow body stops within about one iteration. A cheap
- * body reaches the cap and is not timed any more; if it turns slow later, a stop waits for
- * at most PIECE_MAX of its iterations.
+ * The piece size (CTRL_PIECE) a region's per-index static blocks start with: about
+ * PIECE_TARGET_MS of the body's measured work; 0 for other regions and while the cost is
+ * unknown.
  */
-export const PIECE_MAX = 1024;
-export const PIECE_TARGET_MS = 0.5;
+export function firstPiece(costs: CostModel, body: number, kind: number): number {
+  return perIndex(kind) ? costs.piece(CostModel.key(body, kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
+}
 
 /**
  * Scratch a thread keeps across slots, so that running a slot allocates nothing: the failing
@@ -177,10 +175,12 @@ export interface SlotScratch extends Fault {
   /** Loop contexts of `ctxSync`, by thread count and slot: frozen, so they are reused. */
   ctxSync: Int32Array | undefined;
   ctxs: LoopContext[][];
+  /** The cursor over the chunks of the slot in flight. */
+  readonly chunks: Chunks;
 }
 
 export function newScratch(): SlotScratch {
-  return { index: 0, iterations: 0, slot: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxs: [] };
+  return { index: 0, iterations: 0, slot: 0, lo: 0, hi: 0, error: undefined, ctxSync: undefined, ctxs: [], chunks: new Chunks() };
 }
 
 function loopContext(scratch: SlotScratch, slot: number, p: number, sync: Int32Array): LoopContext {
@@ -229,7 +229,7 @@ export interface SerialReducer {
 }
 
 /**
- * The serial fallback's short form (team.ts, #runSerial): the P static blocks of
+ * The serial fallback's short form (serial.ts, SerialRuns#short): the P static blocks of
  * [start, end) in slot order on this thread, one runner call each, the partials combined
  * left to right as they come: the same iterations and the same order of operations as the
  * parallel static run, so the same bits. P is 1 for a loop (`red` undefined). No pieces and
@@ -255,10 +255,6 @@ export function runSerialBlocks(
     return undefined;
   }
   const n = end - start;
-  // staticStart's blocks (the same arithmetic, so the same bounds past 2^53 too), with one
-  // division for all of them.
-  const q = Math.floor(n / p);
-  const extra = n % p;
   // `+`: V8 then knows the accumulator is a number from the start. Inlined into a caller
   // where it might also be `undefined` (a loop's) or any value (a field of the reducer),
   // the body's accumulator became a tagged value, converted or boxed on every iteration,
@@ -266,7 +262,7 @@ export function runSerialBlocks(
   let result = 0;
   let lo = start;
   for (let slot = 0; slot < p; slot++) {
-    const hi = start + ((slot + 1) * q + Math.min(slot + 1, extra));
+    const hi = start + staticStart(n, p, slot + 1);
     scratch.slot = slot;
     let acc = +(red.identity as number);
     if (lo < hi) acc = runChunk(runner, acc, lo, hi, shared, loopContext(scratch, slot, p, sync), scratch, int32) as number;
@@ -279,8 +275,9 @@ export function runSerialBlocks(
 }
 
 /**
- * The chunk loop of a slot. No try/catch here or in the runners: V8 compiles a loop that it
- * inlines inside a try block slower, so errors are caught one call up, in runSlot, and the chunk in flight
+ * The chunk loop of a slot: its chunks (chunks.ts) under the region's schedule, each run by
+ * the runner. No try/catch here or in the runners: V8 compiles a loop that it inlines inside
+ * a try block slower, so errors are caught one call up, in runSlot, and the chunk in flight
  * is kept in `scratch` for the error report.
  */
 function runChunks(
@@ -295,74 +292,27 @@ function runChunks(
 ): unknown {
   const ctx = r.kind === KIND_REGION ? new RegionContext(slot, r.p, sync, r.spinUs * 200) : loopContext(scratch, slot, r.p, sync);
   const start = r.start;
-  const n = r.end - start;
   // Loops within int32 pass their chunk bounds as int32 (runChunk).
   const int32 = start >= -0x80000000 && r.end <= 0x7fffffff;
-  if (r.schedule === SCHED_STATIC && r.chunk === 0) {
-    const first = staticStart(n, r.p, slot);
-    const last = staticStart(n, r.p, slot + 1);
-    if (!perIndex(r.kind)) {
-      // One chunk: a call outside any loop.
-      // The look at CTRL_ERROR is a hint (a failure elsewhere after it does not stop this
-      // chunk either), so a plain read does: a racing store seen late costs one chunk of
-      // work, never a wrong result. V8 does not inline Atomics.load.
-      if (first < last && sync[CTRL_ERROR] === 0) {
-        acc = runChunk(runner, acc, start + first, start + last, shared, ctx, scratch, int32);
-        if (between !== undefined) between();
-      }
-    } else {
-      // Pieces under the cap are timed (one clock read each) and the next one sized from
-      // the last: doubled under half the target, cut to the target over twice it, so an
-      // estimate made wrong by a cold start or by data is corrected in a piece. A block that
-      // is one piece, and pieces at the cap, are not timed (a cheap loop pays no clock read).
-      let piece = r.piece > 0 ? Math.min(r.piece, PIECE_MAX) : 1;
-      let t = 0;
-      for (let a = first; a < last; ) {
-        if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
-        const hi = Math.min(last, a + piece);
-        if (t === 0 && hi < last && piece < PIECE_MAX) t = performance.now();
-        acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
-        if (t !== 0) {
-          const now = performance.now();
-          const took = now - t;
-          if (took < PIECE_TARGET_MS / 2) piece = Math.min(PIECE_MAX, piece * 2);
-          else if (took > PIECE_TARGET_MS * 2) piece = Math.max(1, Math.floor((piece * PIECE_TARGET_MS) / took));
-          t = piece < PIECE_MAX ? now : 0;
-        }
-        if (between !== undefined) between();
-        a = hi;
-      }
-    }
-  } else if (r.schedule === SCHED_STATIC) {
-    const stride = r.chunk * r.p;
-    for (let a = slot * r.chunk; a < n; a += stride) {
-      if (Atomics.load(sync, CTRL_ERROR) !== 0) break;
-      const hi = Math.min(n, a + r.chunk);
-      acc = runChunk(runner, acc, start + a, start + hi, shared, ctx, scratch, int32);
-      if (between !== undefined) between();
-    }
-  } else if (r.schedule === SCHED_DYNAMIC) {
-    // No look at CTRL_ERROR per grab: a failure or cancellation halts the counter (haltRegion).
-    for (;;) {
-      const lo = Atomics.add(sync, CTRL_NEXT, 1) * r.unit;
-      if (lo >= n) break;
-      const hi = Math.min(n, lo + r.unit);
-      acc = runChunk(runner, acc, start + lo, start + hi, shared, ctx, scratch, int32);
-      if (between !== undefined) between();
-    }
-  } else {
-    // guided: each grab takes max(chunk, remaining / P) iterations, in counter units.
-    const total = Math.ceil(n / r.unit);
-    const minUnits = Math.max(1, Math.ceil(r.chunk / r.unit));
-    for (;;) {
-      const cur = Atomics.load(sync, CTRL_NEXT);
-      if (cur >= total) break; // also when halted (haltRegion)
-      const take = guidedUnits(total - cur, r.p, minUnits);
-      if (Atomics.compareExchange(sync, CTRL_NEXT, cur, cur + take) !== cur) continue;
-      const hi = Math.min(n, (cur + take) * r.unit);
-      acc = runChunk(runner, acc, start + cur * r.unit, start + hi, shared, ctx, scratch, int32);
-      if (between !== undefined) between();
-    }
+  const chunks = slotChunks(scratch.chunks, r, slot, sync);
+  while (chunks.next()) {
+    acc = runChunk(runner, acc, start + chunks.lo, start + chunks.hi, shared, ctx, scratch, int32);
+    if (between !== undefined) between();
   }
   return acc;
+}
+
+/** The chunks of slot `slot` of region `r`. */
+function slotChunks(chunks: Chunks, r: Region, slot: number, sync: Int32Array): Chunks {
+  const n = r.end - r.start;
+  if (r.schedule === SCHED_STATIC) {
+    if (r.chunk !== 0) return chunks.roundRobin(sync, n, r.p, slot, r.chunk);
+    // A body called once per chunk (a range body, a region's) gets its block in one call.
+    const piece = !perIndex(r.kind) ? Infinity : r.piece > 0 ? Math.min(r.piece, PIECE_MAX) : 1;
+    return chunks.block(sync, n, r.p, slot, piece);
+  }
+  // Claimed schedules need no look at CTRL_ERROR per claim: a failure or cancellation halts
+  // the counter (haltRegion).
+  if (r.schedule === SCHED_DYNAMIC) return chunks.dynamic(sync, CTRL_NEXT, n, r.unit, false);
+  return chunks.guided(sync, CTRL_NEXT, n, r.p, r.unit, Math.max(1, Math.ceil(r.chunk / r.unit)), false);
 }

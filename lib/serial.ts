@@ -5,15 +5,16 @@
  * shared control block (design.md#the-serial-fallback).
  */
 import { performance } from 'node:perf_hooks';
-import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REGION, SCHED_STATIC } from './control.js';
+import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_REGION, SCHED_STATIC } from './control.js';
 import { combine, customPartials, type Call } from './call.js';
 import { CostModel } from './cost.js';
 import { rebuildError, recordError, timeoutError, type ErrorRecord, moduleBodyNested } from './errors.js';
 import { clearRegionWords, failRegion, failSlot, regionFailure } from './protocol.js';
 import { REDUCER_CUSTOM, type ResolvedReducer } from './reducers.js';
 import type { Registry } from './registry.js';
-import type { Runner } from './body.js';
-import { newScratch, perIndex, PIECE_MAX, PIECE_TARGET_MS, runSerialBlocks, runSlot, type Region } from './runtime.js';
+import { passingRunner, type Runner } from './body.js';
+import { LoopContext, RegionContext } from './context.js';
+import { firstPiece, newScratch, runSerialBlocks, runSlot, type Region } from './runtime.js';
 import { frozenView } from './shared.js';
 import { enterRegion, leaveRegion } from './state.js';
 
@@ -126,7 +127,7 @@ export class SerialRuns {
     region.identity = call.identity;
     region.start = call.start;
     region.end = call.end;
-    region.piece = perIndex(call.kind) ? this.#costs.piece(CostModel.key(call.body, call.kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
+    region.piece = firstPiece(this.#costs, call.body, call.kind);
     const sync = this.#serialSync;
     sync[CTRL_ERROR] = 0;
     // A region's words start at 0, as publish leaves them on the shared block.
@@ -182,30 +183,23 @@ export class SerialRuns {
     return partials !== undefined ? combine(red!, partials, region.p) : result;
   }
 
-  /** A call from inside a body: runs serially here, with the body as written (no shipping). */
+  /**
+   * A call from inside a body: runs serially here, with the body as written (no shipping),
+   * as one thread: a loop as one chunk, a reduction from the reducer's identity, a region
+   * as a team of one (OpenMP's nested regions).
+   */
   nested(call: Call): unknown {
-    const fn = call.fn as (...args: unknown[]) => unknown;
+    const fn = call.fn as (...args: never[]) => unknown;
     if (typeof fn !== 'function') throw moduleBodyNested();
-    const ctx = { threadId: 0, numThreads: 1 };
-    const { start, end } = call;
     // The same frozen view as a top-level call's bodies get; a body's own `shared`, already
     // a frozen view, is passed on as it is (no copy per nested call).
     const shared = Object.isFrozen(call.shared) ? call.shared : frozenView(call.shared);
-    switch (call.kind) {
-      case KIND_FOR:
-        for (let i = start; i < end; i++) fn(i, shared, ctx);
-        return undefined;
-      case KIND_FOR_RANGE:
-        fn(start, end, shared, ctx);
-        return undefined;
-      case KIND_REDUCE: {
-        let acc = this.identityValue(call.reducer!, undefined);
-        for (let i = start; i < end; i++) acc = fn(acc, i, shared, ctx);
-        return acc;
-      }
-      default:
-        return fn(this.identityValue(call.reducer!, undefined), start, end, shared, ctx);
-    }
+    const acc = call.reducer !== undefined ? this.identityValue(call.reducer, undefined) : undefined;
+    // Its own words, zeroed: a nested region's constructs work on them, and ctx.cancelled
+    // reads false.
+    const sync = new Int32Array(CTRL_KIND);
+    const ctx = call.kind === KIND_REGION ? new RegionContext(0, 1, sync, 0) : Object.freeze(new LoopContext(0, 1, sync));
+    return passingRunner(call.kind)(fn, acc, call.start, call.end, shared, ctx, { index: 0 });
   }
 
   /** The result of a loop with no iterations: nothing, or the reducer's identity. */

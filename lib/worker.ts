@@ -19,7 +19,7 @@ import {
   controlViews,
   wakeWord,
 } from './control.js';
-import { compileSource, makeRunner, type Runner } from './body.js';
+import { compileSource, Runners } from './body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
 import { newScratch, readRegion, runSlot, type Region } from './runtime.js';
 import { enterRegion } from './state.js';
@@ -43,8 +43,6 @@ type AnyFn = (...args: never[]) => unknown;
 const definitions = new Map<number, ToWorker & { t: 'source' | 'module' }>();
 /** Bodies ready to run, by id. */
 const bodies = new Map<number, AnyFn>();
-/** Runners by body id * 8 + kind. */
-const runners = new Map<number, Runner>();
 const sharedValues = new Map<number, unknown>();
 const identities = new Map<number, unknown>();
 const scratch = newScratch();
@@ -101,24 +99,7 @@ async function prepare(bodyId: number): Promise<void> {
   definitions.delete(bodyId);
 }
 
-/** The runner last used, by key: a loop called again needs no Map lookup. */
-let lastRunnerKey = -1;
-let lastRunner: Runner | undefined;
-
-function runner(bodyId: number, kind: number): Runner | undefined {
-  const key = bodyId * 8 + kind;
-  if (key === lastRunnerKey) return lastRunner;
-  let r = runners.get(key);
-  if (r === undefined) {
-    const fn = body(bodyId);
-    if (fn === undefined) return undefined;
-    r = makeRunner(kind, fn);
-    runners.set(key, r);
-  }
-  lastRunnerKey = key;
-  lastRunner = r;
-  return r;
-}
+const runners = new Runners(body);
 
 function sharedValue(version: number): unknown {
   if (version === 0) return undefined;
@@ -193,7 +174,7 @@ function runClaimed(slot: number): boolean {
   let acc: unknown;
   let error;
   try {
-    const run = runner(r.body, r.kind);
+    const run = runners.get(r.body, r.kind);
     if (run === undefined) {
       holdingSlot = -1;
       return false;

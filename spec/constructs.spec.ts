@@ -107,6 +107,25 @@ describe('parallel regions', () => {
     expect(hits.every((v) => v === 5)).toBe(true);
   });
 
+  test('a static worksharing loop inside another one\'s body: both cover their indexes', () => {
+    const outer = sharedArray(Int32Array, 10);
+    const inner = sharedArray(Int32Array, 6);
+    team.parallelSync(
+      (s, ctx) => {
+        ctx.for(0, 4, () => {});
+        ctx.for(0, 10, (i) => {
+          Atomics.add(s.outer, i, 1);
+          // Every thread runs the same number of outer iterations (10 over 2 threads).
+          ctx.for(0, 6, (j) => void Atomics.add(s.inner, j, 1), { nowait: true });
+        }, { chunk: 1 });
+      },
+      { shared: { outer, inner }, numThreads: 2 },
+    );
+    expect(Array.from(outer)).toEqual(new Array(10).fill(1));
+    // Each of the 5 rounds shares the 6 inner indexes between the 2 threads.
+    expect(Array.from(inner)).toEqual(new Array(6).fill(5));
+  });
+
   test('nowait is refused for shared-counter schedules, naming the schedule', () => {
     expect(() => team.parallelSync((s, ctx) => ctx.for(0, 10, () => {}, { schedule: 'dynamic', nowait: true }))).toThrow(
       '`nowait` needs the static schedule (the shared work counter is reset at the barrier), got "dynamic"',

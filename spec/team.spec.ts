@@ -57,6 +57,25 @@ describe('nesting', () => {
     await team.close();
   });
 
+  test('every call form nests, a parallel region as a team of one with working constructs', async () => {
+    const team = new Team({ numThreads: 2 });
+    await team.start();
+    const out = sharedArray(Float64Array, 6);
+    const body = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'nestedForms');
+    await team.parallelForRange(0, 6, body, { shared: { out }, chunk: 1, ...NO_FALLBACK });
+    // Region: single once (1), ctx.for's 5 iterations (50), critical (100), one thread
+    // (1000), threadId 0, not cancelled; reduce 45; range widths 10; 7 calls; one range of 6.
+    const expected = 1 + 50 + 100 + 1000 + 45e4 + 10 * 1000 + 7e7 + 16e8;
+    expect(Array.from(out)).toEqual(new Array(6).fill(expected));
+    // A nested loop body that returns a promise is refused as at top level.
+    const bad = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'nestedPromise');
+    await expect(team.parallelForRange(0, 2, bad, { ...NO_FALLBACK })).rejects.toThrow(/promise/);
+    // And the next call is exact.
+    await team.parallelForRange(0, 6, body, { shared: { out: out.fill(0) }, chunk: 1, ...NO_FALLBACK });
+    expect(Array.from(out)).toEqual(new Array(6).fill(expected));
+    await team.close();
+  });
+
   test('on the calling thread too (sync), with the outer loop unaffected', async () => {
     const team = new Team({ numThreads: 2 });
     await team.start();
