@@ -26,8 +26,14 @@ export type FromWorker =
 /** How many `shared` versions a worker keeps; the caller re-sends older ones. */
 export const SHARED_CACHE = 64;
 
-/** Caller -> supervisor: start worker `id` on `port`, or stop every worker (design.md#recovery). */
-export type ToSupervisor = { readonly t: 'start'; readonly id: number; readonly port: MessagePort } | { readonly t: 'stop' };
+/**
+ * Caller -> supervisor: its team (always the first message: a supervisor may start before
+ * its team, lib/spare.ts), start worker `id` on `port`, or stop every worker (design.md#recovery).
+ */
+export type ToSupervisor =
+  | { readonly t: 'init'; readonly init: SupervisorInit }
+  | { readonly t: 'start'; readonly id: number; readonly port: MessagePort }
+  | { readonly t: 'stop' };
 
 /** Supervisor -> caller, on the notices port: how worker `id` died. */
 export interface DeathNotice {
@@ -35,7 +41,7 @@ export interface DeathNotice {
   readonly how: string;
 }
 
-/** What the supervisor receives in workerData. */
+/** What the supervisor receives in its first message. */
 export interface SupervisorInit {
   readonly control: SharedArrayBuffer;
   readonly workerUrl: string;

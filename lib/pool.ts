@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from './control.js';
 import { startTimeout, teamClosed, workerDied } from './errors.js';
-import { acceptExecArgv, withoutRefused, workerExecArgv } from './exec-argv.js';
+import { workerExecArgv } from './exec-argv.js';
+import { hasSpare, spawnSupervisor, takeSpare } from './spare.js';
 import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from './messages.js';
 import type { TeamSettings } from './options.js';
 import type { Payloads } from './payloads.js';
@@ -36,7 +37,6 @@ import type { Registry } from './registry.js';
 import type { Region } from './runtime.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
 /** Starting a worker costs the calling thread this much (ms) until measured. */
 const SPAWN_ESTIMATE_MS = 5;
@@ -211,34 +211,23 @@ export class Pool {
     return true;
   }
 
-  /** The supervisor thread that starts and watches the workers (lib/supervisor.ts), started on first need. */
+  /**
+   * The supervisor thread that starts and watches the workers (lib/supervisor.ts): the spare
+   * when there is one (lib/spare.ts), else started now; its first message names the team.
+   */
   #supervisorNow(): Worker {
     if (this.#supervisor !== undefined) return this.#supervisor;
+    const supervisor = takeSpare() ?? spawnSupervisor();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    let execArgv = workerExecArgv();
-    let supervisor: Worker;
-    for (;;) {
-      const init: SupervisorInit = {
-        control: this.control.i32.buffer as SharedArrayBuffer,
-        workerUrl: WORKER_URL.href,
-        execArgv,
-        resourceLimits: this.#settings.resourceLimits ?? {},
-        notices: port2,
-      };
-      try {
-        supervisor = new Worker(SUPERVISOR_URL, { workerData: init, transferList: [port2 as never], execArgv });
-        break;
-      } catch (err) {
-        // V8 and process-wide flags (`node --expose-gc`, `--stack-size=...`) are refused for
-        // worker threads; they apply to the whole process anyway. Drop the ones Node names.
-        const rest = withoutRefused(execArgv, err);
-        if (rest === undefined) throw err;
-        execArgv = rest;
-        acceptExecArgv(rest);
-      }
-    }
-    supervisor.unref();
+    const init: SupervisorInit = {
+      control: this.control.i32.buffer as SharedArrayBuffer,
+      workerUrl: WORKER_URL.href,
+      execArgv: workerExecArgv(),
+      resourceLimits: this.#settings.resourceLimits ?? {},
+      notices: port2,
+    };
+    supervisor.postMessage({ t: 'init', init } satisfies ToSupervisor, [port2 as never]);
     supervisor.on('error', (err) => {
       // Never expected: without its supervisor the team cannot start or watch workers.
       this.failure ??= workerDied(0, `the supervisor failed: ${err.message}`, err);
@@ -297,9 +286,12 @@ export class Pool {
 
   /**
    * Workers for a synchronous call (ids 1..want). A warm team has them all: no hook. A cold
-   * one gets a hook that the calling thread runs between chunks: it starts the next worker
-   * once the caller's own loop work has paid for it SPAWN_WORK_FACTOR times over, so the
-   * first calls never wait for thread start-up (design.md#cold-start).
+   * one gets a hook that the calling thread runs before and between its chunks. While a
+   * supervisor runs (or the spare is there to adopt), a start costs this thread a few
+   * messages, and the hook starts every missing worker at once. Otherwise the first start
+   * costs it the supervisor's (milliseconds): the hook starts the next worker only once the
+   * caller's own loop work has paid for it SPAWN_WORK_FACTOR times over, so that first calls
+   * never wait for thread start-up (design.md#cold-start).
    */
   syncMembers(want: number): (() => void) | undefined {
     let missing = 0;
@@ -309,11 +301,11 @@ export class Pool {
     const budget = this.coldWorkMs;
     return () => {
       if (this.#spawning) return;
-      const work = budget + (performance.now() - t0);
-      if (work < SPAWN_WORK_FACTOR * (this.#spawnMs + this.#spawnEstimateMs)) return;
+      const cheap = this.#supervisor !== undefined || hasSpare();
+      if (!cheap && budget + (performance.now() - t0) < SPAWN_WORK_FACTOR * (this.#spawnMs + this.#spawnEstimateMs)) return;
       this.#spawning = true;
       try {
-        for (let id = 1; id <= want; id++) if (this.ensureMember(id)) break;
+        for (let id = 1; id <= want; id++) if (this.ensureMember(id) && !cheap) break;
       } finally {
         this.#spawning = false;
       }

@@ -196,8 +196,8 @@ function loopContext(scratch: SlotScratch, slot: number, p: number, sync: Int32A
 /**
  * Runs slot `slot` of region `r` and returns its accumulator. `sync` is the control block's
  * Int32 view (the work counter and the early-stop flag live there). `between`, when given,
- * is called between chunks (the caller's cold-start hook that starts workers while it
- * works). A body error is not thrown: it goes to `scratch.error` (undefined on success) and
+ * is called before and between chunks (the caller's cold-start hook that starts workers
+ * while it works). A body error is not thrown: it goes to `scratch.error` (undefined on success) and
  * sets CTRL_ERROR.
  */
 export function runSlot(
@@ -295,6 +295,7 @@ function runChunks(
   // Loops within int32 pass their chunk bounds as int32 (runChunk).
   const int32 = start >= -0x80000000 && r.end <= 0x7fffffff;
   const chunks = slotChunks(scratch.chunks, r, slot, sync);
+  if (between !== undefined) between();
   while (chunks.next()) {
     acc = runChunk(runner, acc, start + chunks.lo, start + chunks.hi, shared, ctx, scratch, int32);
     if (between !== undefined) between();

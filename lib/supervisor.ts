@@ -9,18 +9,23 @@
  * thread of it still runs (design.md#recovery). Starting workers here keeps the cost of
  * `new Worker()` (milliseconds) off the calling thread.
  */
-import { Worker, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
 import { markDead, markStopped } from './protocol.js';
 import type { ToSupervisor, SupervisorInit, WorkerInit } from './messages.js';
 
-const init = workerData as SupervisorInit;
-const i32 = new Int32Array(init.control);
-const notices: MessagePort = init.notices;
+// Its team, from the first message (a supervisor may start before its team: lib/spare.ts).
+let init!: SupervisorInit;
+let i32!: Int32Array;
+let notices!: MessagePort;
 /** Live workers by id, with a promise that settles when each has exited. */
 const live = new Map<number, { worker: Worker; exited: Promise<void> }>();
 
 parentPort!.on('message', (msg: ToSupervisor) => {
-  if (msg.t === 'stop') void stopAll();
+  if (msg.t === 'init') {
+    init = msg.init;
+    i32 = new Int32Array(init.control);
+    notices = init.notices;
+  } else if (msg.t === 'stop') void stopAll();
   else start(msg.id, msg.port);
 });
 

@@ -287,6 +287,36 @@ describe('lifecycle', () => {
     expect(res.stderr.match(/PARAFOR_WAIT_POLICY/g)).toHaveLength(1);
   });
 
+  test('the spare supervisor: started at import, adopted by the first team that starts workers, never by the warm-up', () => {
+    const code = `
+      import { Team } from 'parafor';
+      import { hasSpare } from './dist/spare.js';
+      const before = hasSpare();
+      await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here, on a team of its own
+      const afterWarmUp = hasSpare();
+      const t = new Team({ numThreads: 2 });
+      await t.start(true);
+      const sum = await t.parallelReduce(0, 1000, (acc, i) => acc + i, 'sum', { serialBelowUs: 0 });
+      console.log(before, afterWarmUp, hasSpare(), t.workersStarted, sum);
+      await t.close();
+    `;
+    expect(runNode(code).stdout.trim()).toBe('true true false 2 499500');
+    // PARAFOR_WARMUP=0: no spare; the team starts its own supervisor.
+    expect(runNode(code, { PARAFOR_WARMUP: '0' }).stdout.trim()).toBe('false false false 2 499500');
+  });
+
+  test('with a supervisor to adopt, a cold synchronous call starts its workers before its first chunk; without, a tiny one starts none', () => {
+    const code = `
+      import { Team } from 'parafor';
+      const t = new Team({ numThreads: 2 });
+      const sum = t.parallelReduceRangeSync(0, 10, (acc, lo, hi) => acc + (hi - lo), 'sum', { serialBelowUs: 0 });
+      console.log(sum, t.workersStarted);
+      await t.close();
+    `;
+    expect(runNode(code).stdout.trim()).toBe('10 1');
+    expect(runNode(code, { PARAFOR_WARMUP: '0' }).stdout.trim()).toBe('10 0');
+  });
+
   test('an awaited async loop keeps a script alive until it resolves', () => {
     const res = runNode(`
       import { Team } from 'parafor';
