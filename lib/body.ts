@@ -127,8 +127,11 @@ export function isThenable(value: unknown): boolean {
  */
 export function syncCheck(v: string): string {
   // The test of isThenable, written out so that the compiled loop inlines it.
-  return `if (typeof ${v} === "object" && ${v} !== null && typeof ${v}.then === "function") throw new TypeError(${JSON.stringify(promiseResult().message)});`;
+  return `if (typeof ${v} === "object" && ${v} !== null && typeof ${v}.then === "function") throw new TypeError(${(promiseMessage ??= JSON.stringify(promiseResult().message))});`;
 }
+
+/** promiseResult()'s message as a string literal, made once (an error captures a stack). */
+let promiseMessage: string | undefined;
 
 // No try/catch here: the runner's caller catches (runtime.ts, runSlot) and reports the chunk
 // in flight, so a runner stays a bare loop for V8 to optimise. The per-index forms note the

@@ -69,14 +69,23 @@ export interface MapCall {
   readonly here: string;
 }
 
+/** The last map function and its source and fold: a map called again with it checks nothing twice. */
+let lastMapFn: unknown;
+let lastMap: { readonly source: string; readonly body: RangeFold<unknown[], unknown> } | undefined;
+
 export function mapCall(items: unknown, fn: unknown, options: LoopOptionsOf<unknown> | undefined): MapCall {
   if (!Array.isArray(items)) throw badOption('items', items, 'an array');
-  const source = functionSource('fn', fn);
+  if (fn !== lastMapFn || lastMap === undefined) {
+    const source = functionSource('fn', fn);
+    const body = generate(
+      `map\n${source}`,
+      `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) {\n    const r = f(s.items[i], i, s.shared);\n    ${syncCheck('r')}\n    acc.push(r);\n  }\n  return acc;\n}`,
+    );
+    lastMap = { source, body };
+    lastMapFn = fn;
+  }
+  const { source, body } = lastMap;
   checkKeys('options', options, MAP_KEYS);
-  const body = generate(
-    `map\n${source}`,
-    `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) {\n    const r = f(s.items[i], i, s.shared);\n    ${syncCheck('r')}\n    acc.push(r);\n  }\n  return acc;\n}`,
-  );
   const shared = options?.shared;
   // Static blocks, in thread order: concatenating the partials keeps the items' order.
   return { body, options: { ...options, shared: { items, shared }, schedule: 'static' }, items, shared, here: source };
