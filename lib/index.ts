@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { scheduleWarmUp } from './warm.js';
-import { startSpare } from './spare.js';
+import { prestartSupervisor } from './prestart.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
 import type { SectionFn, SectionResults, MapFn } from './constructs.js';
 import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
@@ -31,7 +31,7 @@ export { insideRegion as inParallel } from './state.js';
 export { getDefaultTeam, numThreads } from './default-team.js';
 import { getDefaultTeam } from './default-team.js';
 
-startSpare();
+prestartSupervisor();
 scheduleWarmUp();
 
 /** The number of CPUs Node may use (os.availableParallelism()), like Python's cpu_count(). */

@@ -28,7 +28,7 @@ export const SHARED_CACHE = 64;
 
 /**
  * Caller -> supervisor: its team (always the first message: a supervisor may start before
- * its team, lib/spare.ts), start worker `id` on `port`, or stop every worker (design.md#recovery).
+ * its team, lib/prestart.ts), start worker `id` on `port`, or stop every worker (design.md#recovery).
  */
 export type ToSupervisor =
   | { readonly t: 'init'; readonly init: SupervisorInit }

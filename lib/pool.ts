@@ -10,7 +10,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from './control.js';
 import { startTimeout, teamClosed, workerDied } from './errors.js';
 import { workerExecArgv } from './exec-argv.js';
-import { hasSpare, spawnSupervisor, takeSpare } from './spare.js';
+import { hasPrestarted, spawnSupervisor, takePrestarted } from './prestart.js';
 import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from './messages.js';
 import type { TeamSettings } from './options.js';
 import type { Payloads } from './payloads.js';
@@ -212,12 +212,12 @@ export class Pool {
   }
 
   /**
-   * The supervisor thread that starts and watches the workers (lib/supervisor.ts): the spare
-   * when there is one (lib/spare.ts), else started now; its first message names the team.
+   * The supervisor thread that starts and watches the workers (lib/supervisor.ts): the
+   * prestarted one when there is one (lib/prestart.ts), else started now; its first message names the team.
    */
   #supervisorNow(): Worker {
     if (this.#supervisor !== undefined) return this.#supervisor;
-    const supervisor = takeSpare() ?? spawnSupervisor();
+    const supervisor = takePrestarted() ?? spawnSupervisor();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
     const init: SupervisorInit = {
@@ -287,7 +287,7 @@ export class Pool {
   /**
    * Workers for a synchronous call (ids 1..want). A warm team has them all: no hook. A cold
    * one gets a hook that the calling thread runs before and between its chunks. While a
-   * supervisor runs (or the spare is there to adopt), a start costs this thread a few
+   * supervisor runs (or a prestarted one is there to adopt), a start costs this thread a few
    * messages, and the hook starts every missing worker at once. Otherwise the first start
    * costs it the supervisor's (milliseconds): the hook starts the next worker only once the
    * caller's own loop work has paid for it SPAWN_WORK_FACTOR times over, so that first calls
@@ -301,7 +301,7 @@ export class Pool {
     const budget = this.coldWorkMs;
     return () => {
       if (this.#spawning) return;
-      const cheap = this.#supervisor !== undefined || hasSpare();
+      const cheap = this.#supervisor !== undefined || hasPrestarted();
       if (!cheap && budget + (performance.now() - t0) < SPAWN_WORK_FACTOR * (this.#spawnMs + this.#spawnEstimateMs)) return;
       this.#spawning = true;
       try {

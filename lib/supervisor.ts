@@ -13,7 +13,7 @@ import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
 import { markDead, markStopped } from './protocol.js';
 import type { ToSupervisor, SupervisorInit, WorkerInit } from './messages.js';
 
-// Its team, from the first message (a supervisor may start before its team: lib/spare.ts).
+// Its team, from the first message (a supervisor may start before its team: lib/prestart.ts).
 let init!: SupervisorInit;
 let i32!: Int32Array;
 let notices!: MessagePort;

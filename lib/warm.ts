@@ -12,7 +12,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { readEnv } from './env.js';
 import { Team } from './team.js';
-import { withoutSpare } from './spare.js';
+import { withoutPrestarted } from './prestart.js';
 
 /** Tiny bodies of each loop form; they cannot capture anything, like every body. */
 function range(lo: number, hi: number, s: { a: Float64Array }): void {
@@ -28,8 +28,8 @@ function each(i: number, s: { a: Float64Array }): void {
 
 /** Runs the warm-up loops now (exported for the spec that checks it starts no worker). */
 export function warmUp(): Team {
-  // The spare supervisor is out of reach: with it, a cold call starts its workers at once.
-  return withoutSpare(() => {
+  // The prestarted supervisor is out of reach: with it, a cold call starts its workers at once.
+  return withoutPrestarted(() => {
     const team = new Team({ numThreads: 2 });
     const shared = { a: new Float64Array(new SharedArrayBuffer(8 * 8)) };
     // The first call of each form goes the cold way (cost unknown: the parallel path with the

@@ -287,21 +287,21 @@ describe('lifecycle', () => {
     expect(res.stderr.match(/PARAFOR_WAIT_POLICY/g)).toHaveLength(1);
   });
 
-  test('the spare supervisor: started at import, adopted by the first team that starts workers, never by the warm-up', () => {
+  test('the prestarted supervisor: started at import, adopted by the first team that starts workers, never by the warm-up', () => {
     const code = `
       import { Team } from 'parafor';
-      import { hasSpare } from './dist/spare.js';
-      const before = hasSpare();
+      import { hasPrestarted } from './dist/prestart.js';
+      const before = hasPrestarted();
       await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here, on a team of its own
-      const afterWarmUp = hasSpare();
+      const afterWarmUp = hasPrestarted();
       const t = new Team({ numThreads: 2 });
       await t.start(true);
       const sum = await t.parallelReduce(0, 1000, (acc, i) => acc + i, 'sum', { serialBelowUs: 0 });
-      console.log(before, afterWarmUp, hasSpare(), t.workersStarted, sum);
+      console.log(before, afterWarmUp, hasPrestarted(), t.workersStarted, sum);
       await t.close();
     `;
     expect(runNode(code).stdout.trim()).toBe('true true false 2 499500');
-    // PARAFOR_WARMUP=0: no spare; the team starts its own supervisor.
+    // PARAFOR_WARMUP=0: no prestarted supervisor; the team starts its own supervisor.
     expect(runNode(code, { PARAFOR_WARMUP: '0' }).stdout.trim()).toBe('false false false 2 499500');
   });
 

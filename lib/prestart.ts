@@ -2,10 +2,10 @@
  * Starting supervisor threads (lib/supervisor.ts). A team's first workers wait for two
  * thread start-ups in a row, their supervisor's and their own (tens of milliseconds each),
  * and starting the supervisor costs the calling thread a few milliseconds. So the main
- * thread starts one supervisor when parafor is imported, the spare, which the first team
- * that needs a supervisor adopts: that team's first workers then wait for their own start-up
- * only (design.md#cold-start). The spare holds no team until it is adopted (its team
- * arrives in its first message) and keeps nothing alive. PARAFOR_WARMUP=0 turns it off,
+ * thread starts one supervisor when parafor is imported, which the first team that needs a
+ * supervisor adopts: that team's first workers then wait for their own start-up only
+ * (design.md#cold-start). The prestarted supervisor holds no team until it is adopted (its
+ * team arrives in its first message) and keeps nothing alive. PARAFOR_WARMUP=0 turns it off,
  * with the idle-time warm-up.
  */
 import { Worker, isMainThread } from 'node:worker_threads';
@@ -14,8 +14,8 @@ import { acceptExecArgv, withoutRefused, workerExecArgv } from './exec-argv.js';
 
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
-let spare: Worker | undefined;
-/** While set, the spare is not offered (the warm-up's team must not adopt it: lib/warm.ts). */
+let prestarted: Worker | undefined;
+/** While set, the prestarted supervisor is not offered (the warm-up's team must not adopt it: lib/warm.ts). */
 let hidden = false;
 
 /**
@@ -39,30 +39,30 @@ export function spawnSupervisor(): Worker {
   }
 }
 
-/** Starts the spare, on the main thread, unless PARAFOR_WARMUP=0. Failures are left to the first team's own start. */
-export function startSpare(): void {
-  if (!isMainThread || spare !== undefined || readEnv('PARAFOR_WARMUP') === '0') return;
+/** Starts a supervisor ahead, on the main thread, unless PARAFOR_WARMUP=0. Failures are left to the first team's own start. */
+export function prestartSupervisor(): void {
+  if (!isMainThread || prestarted !== undefined || readEnv('PARAFOR_WARMUP') === '0') return;
   try {
     const started = spawnSupervisor();
     const drop = (): void => {
-      if (spare === started) spare = undefined;
+      if (prestarted === started) prestarted = undefined;
     };
     // A listener for 'error' is needed anyway: without one, the error would be thrown here.
     started.on('error', drop);
     started.once('exit', drop);
-    spare = started;
+    prestarted = started;
   } catch {
     // The first team starts its own supervisor and reports what went wrong.
   }
 }
 
-/** Whether a spare is there to adopt. */
-export function hasSpare(): boolean {
-  return spare !== undefined && !hidden;
+/** Whether a prestarted supervisor is there to adopt. */
+export function hasPrestarted(): boolean {
+  return prestarted !== undefined && !hidden;
 }
 
-/** Runs `fn` with the spare out of reach. */
-export function withoutSpare<T>(fn: () => T): T {
+/** Runs `fn` with the prestarted supervisor out of reach. */
+export function withoutPrestarted<T>(fn: () => T): T {
   hidden = true;
   try {
     return fn();
@@ -71,10 +71,10 @@ export function withoutSpare<T>(fn: () => T): T {
   }
 }
 
-/** The spare, once: the caller adopts it (its first message names the team), or undefined. */
-export function takeSpare(): Worker | undefined {
+/** The prestarted supervisor, once: the caller adopts it (its first message names the team), or undefined. */
+export function takePrestarted(): Worker | undefined {
   if (hidden) return undefined;
-  const taken = spare;
-  spare = undefined;
+  const taken = prestarted;
+  prestarted = undefined;
   return taken;
 }
