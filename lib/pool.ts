@@ -34,7 +34,7 @@ import {
   wakeJoin,
 } from './protocol.js';
 import type { Registry } from './registry.js';
-import type { Region } from './runtime.js';
+import type { Between, Region } from './runtime.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -46,6 +46,11 @@ const SPAWN_ESTIMATE_MS = 5;
  * the serial loop (docs/design.md#cold-start).
  */
 const SPAWN_WORK_FACTOR = 8;
+/**
+ * The start-up cost counted when a supervisor is ready (ms): so a first call starts its
+ * workers after 20 ms of its own work, a fraction of a thread's start-up (tens of ms).
+ */
+const CHEAP_START_MS = 2.5;
 /** How long a start waits for its workers to serve. */
 const START_LIMIT_MS = 60_000;
 /** How long recovery waits for the supervisor to have stopped every worker. */
@@ -286,23 +291,26 @@ export class Pool {
 
   /**
    * Workers for a synchronous call (ids 1..want). A warm team has them all: no hook. A cold
-   * one gets a hook that the calling thread runs before and between its chunks. While a
-   * supervisor runs (or a prestarted one is there to adopt), a start costs this thread a few
-   * messages, and the hook starts every missing worker at once. Otherwise the first start
-   * costs it the supervisor's (milliseconds): the hook starts the next worker only once the
-   * caller's own loop work has paid for it SPAWN_WORK_FACTOR times over, so that first calls
-   * never wait for thread start-up (design.md#cold-start).
+   * one gets a hook that the calling thread runs before and between its chunks, which starts
+   * workers once the caller's own loop work (over the team's life) has paid for them
+   * SPAWN_WORK_FACTOR times over (design.md#cold-start). While a supervisor runs (or a
+   * prestarted one is there to adopt), a start costs the caller a few messages but the
+   * machine a thread's start-up, which a short first call would only share its cores with:
+   * counted as CHEAP_START_MS, and all missing workers start at once; before a slot that
+   * runs as one chunk (`whole`), at once, as no later chance comes before it ends. Otherwise
+   * the first start costs the caller the supervisor's, and workers start one per call.
    */
-  syncMembers(want: number): (() => void) | undefined {
+  syncMembers(want: number): Between | undefined {
     let missing = 0;
     for (let id = 1; id <= want; id++) if (this.#members[id] === undefined || this.#members[id]!.exited) missing++;
     if (missing === 0) return undefined;
     const t0 = performance.now();
     const budget = this.coldWorkMs;
-    return () => {
+    return (whole) => {
       if (this.#spawning) return;
       const cheap = this.#supervisor !== undefined || hasPrestarted();
-      if (!cheap && budget + (performance.now() - t0) < SPAWN_WORK_FACTOR * (this.#spawnMs + this.#spawnEstimateMs)) return;
+      const cost = cheap ? CHEAP_START_MS : this.#spawnMs + this.#spawnEstimateMs;
+      if (!(cheap && whole === true) && budget + (performance.now() - t0) < SPAWN_WORK_FACTOR * cost) return;
       this.#spawning = true;
       try {
         for (let id = 1; id <= want; id++) if (this.ensureMember(id) && !cheap) break;

@@ -16,7 +16,7 @@ import { keepAlive, type Pool } from './pool.js';
 import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from './protocol.js';
 import { REDUCER_CUSTOM } from './reducers.js';
 import type { Registry } from './registry.js';
-import { firstPiece, newScratch, runSlot, writeRegion, type Region } from './runtime.js';
+import { firstPiece, newScratch, type Between, runSlot, writeRegion, type Region } from './runtime.js';
 import { autoChunk, counterUnit } from './schedule.js';
 import type { SerialRuns } from './serial.js';
 import { enterRegion, leaveRegion } from './state.js';
@@ -250,7 +250,7 @@ export class ForkJoin {
     const i32 = c.i32;
     // Without a runner (a module body still loading here) the caller cannot work: start every
     // worker now. A region needs all of its threads at once: wait until they serve.
-    let hook: (() => void) | undefined;
+    let hook: Between | undefined;
     if (call.kind === KIND_REGION) this.#pool.startAllSync(region.maxWorker);
     else hook = run === undefined ? this.#pool.startAll(region.maxWorker) : this.#pool.syncMembers(region.p - 1);
     const timeout = call.settings.timeout;
@@ -258,8 +258,8 @@ export class ForkJoin {
     if (timeout !== undefined) {
       // Between chunks, the calling thread checks the clock and cancels the call when it is late.
       const cold = hook;
-      hook = () => {
-        if (cold !== undefined) cold();
+      hook = (whole) => {
+        if (cold !== undefined) cold(whole);
         if (performance.now() > deadline) this.#cancel(timeoutError(timeout, false));
       };
     }
@@ -309,7 +309,7 @@ export class ForkJoin {
   }
 
   /** One slot of a parallel run on the calling thread; its partial goes where the workers' go. Returns its error, if any. */
-  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: (() => void) | undefined, partials: unknown[] | undefined): ErrorRecord | undefined {
+  #runMainSlot(call: Call, region: Region, run: Runner, slot: number, sync: Int32Array, hook: Between | undefined, partials: unknown[] | undefined): ErrorRecord | undefined {
     const scratch = this.#scratch;
     let acc: unknown;
     let error: ErrorRecord | undefined;

@@ -38,6 +38,12 @@ import { recordError, type ErrorRecord } from './errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
 
+/**
+ * What the calling thread runs before and between its chunks (the cold start's and the
+ * timeout's checks); `whole` is true before a slot that runs as one chunk.
+ */
+export type Between = (whole?: boolean) => void;
+
 /** A region's descriptor, as the caller writes it and every thread reads it. */
 export interface Region {
   /** Sequence number, tags messages. */
@@ -208,7 +214,7 @@ export function runSlot(
   acc: unknown,
   sync: Int32Array,
   scratch: SlotScratch,
-  between?: () => void,
+  between?: Between,
 ): unknown {
   scratch.lo = r.start;
   scratch.hi = r.start;
@@ -288,14 +294,16 @@ function runChunks(
   acc: unknown,
   sync: Int32Array,
   scratch: SlotScratch,
-  between: (() => void) | undefined,
+  between: Between | undefined,
 ): unknown {
   const ctx = r.kind === KIND_REGION ? new RegionContext(slot, r.p, sync, r.spinUs * 200) : loopContext(scratch, slot, r.p, sync);
   const start = r.start;
   // Loops within int32 pass their chunk bounds as int32 (runChunk).
   const int32 = start >= -0x80000000 && r.end <= 0x7fffffff;
   const chunks = slotChunks(scratch.chunks, r, slot, sync);
-  if (between !== undefined) between();
+  // Before the first chunk too; `true` when the slot runs as one chunk (no later call comes
+  // before it ends).
+  if (between !== undefined) between(r.schedule === SCHED_STATIC && r.chunk === 0 && !perIndex(r.kind));
   while (chunks.next()) {
     acc = runChunk(runner, acc, start + chunks.lo, start + chunks.hi, shared, ctx, scratch, int32);
     if (between !== undefined) between();
