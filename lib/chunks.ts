@@ -110,6 +110,11 @@ export class Chunks {
     return this;
   }
 
+  /** Whether the chunks are one: a static block handed out whole. */
+  get whole(): boolean {
+    return this.#mode === BLOCK && this.#size === Infinity;
+  }
+
   /** Hands out the next chunk (lo, hi); false when there is none left or the region stopped. */
   next(): boolean {
     const sync = this.#sync;

@@ -301,9 +301,9 @@ function runChunks(
   // Loops within int32 pass their chunk bounds as int32 (runChunk).
   const int32 = start >= -0x80000000 && r.end <= 0x7fffffff;
   const chunks = slotChunks(scratch.chunks, r, slot, sync);
-  // Before the first chunk too; `true` when the slot runs as one chunk (no later call comes
-  // before it ends).
-  if (between !== undefined) between(r.schedule === SCHED_STATIC && r.chunk === 0 && !perIndex(r.kind));
+  // Before the first chunk too, saying whether the slot runs as one chunk (then no later
+  // call comes before it ends).
+  if (between !== undefined) between(chunks.whole);
   while (chunks.next()) {
     acc = runChunk(runner, acc, start + chunks.lo, start + chunks.hi, shared, ctx, scratch, int32);
     if (between !== undefined) between();

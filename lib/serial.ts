@@ -53,6 +53,11 @@ export class SerialRuns {
     end: 0,
   };
 
+  /** The ctx of nested loops (it only reads `cancelled`, false). */
+  readonly #nestedLoopCtx = Object.freeze(new LoopContext(0, 1, new Int32Array(CTRL_ERROR + 1)));
+  /** Where a nested runner notes its index; nested errors are thrown as they are, so it is never read. */
+  readonly #nestedFault = { index: 0 };
+
   constructor(costs: CostModel, registry: Registry) {
     this.#costs = costs;
     this.#registry = registry;
@@ -195,12 +200,12 @@ export class SerialRuns {
     // a frozen view, is passed on as it is (no copy per nested call).
     const shared = Object.isFrozen(call.shared) ? call.shared : frozenView(call.shared);
     const acc = call.reducer !== undefined ? this.identityValue(call.reducer, undefined) : undefined;
-    // Its own words, zeroed: a nested region's constructs work on them, and ctx.cancelled
-    // reads false.
-    const sync = new Int32Array(CTRL_KIND);
-    const ctx = call.kind === KIND_REGION ? new RegionContext(0, 1, sync, 0) : Object.freeze(new LoopContext(0, 1, sync));
-    return passingRunner(call.kind)(fn, acc, call.start, call.end, shared, ctx, { index: 0 });
+    // A nested region's constructs work on words of its own, zeroed (a region nested in it
+    // must not clear them); a loop's ctx only reads `cancelled`, false: one for every loop.
+    const ctx = call.kind === KIND_REGION ? new RegionContext(0, 1, new Int32Array(CTRL_KIND), 0) : this.#nestedLoopCtx;
+    return passingRunner(call.kind)(fn, acc, call.start, call.end, shared, ctx, this.#nestedFault);
   }
+
 
   /** The result of a loop with no iterations: nothing, or the reducer's identity. */
   empty(call: Call): unknown {
