@@ -6,27 +6,27 @@
  * os.availableParallelism()); `new Team(options)` makes another.
  */
 import { availableParallelism } from 'node:os';
-import { scheduleWarmUp } from './warm.js';
-import { prestartSupervisor } from './prestart.js';
+import { scheduleWarmUp } from './call/warm.js';
+import { prestartSupervisor } from './threads/prestart.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
-import type { SectionFn, SectionResults, MapFn } from './constructs.js';
-import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
+import type { SectionFn, SectionResults, MapFn } from './call/constructs.js';
+import type { CustomReducer, Reducer, ReducerName } from './run/reducers.js';
 
 export { Team } from './team.js';
-export { moduleBody } from './body.js';
-export type { ModuleBody } from './body.js';
+export { moduleBody } from './run/body.js';
+export type { ModuleBody } from './run/body.js';
 export { sharedArray } from './shared-array.js';
 export type { TypedArrayConstructor } from './shared-array.js';
 export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
 export type { LoopOptions, TeamOptions, WaitPolicy } from './options.js';
-export type { LoopContext, RegionContext, WorkshareOptions } from './context.js';
-export type { SectionFn, SectionResults, MapFn } from './constructs.js';
+export type { LoopContext, RegionContext, WorkshareOptions } from './run/context.js';
+export type { SectionFn, SectionResults, MapFn } from './call/constructs.js';
 export { Mutex, Barrier, atomicAddFloat64, wtime } from './sync.js';
 export type { RegionBody, RegionOptionsOf } from './types.js';
-export type { Schedule } from './schedule.js';
-export type { Reducer, ReducerName, CustomReducer } from './reducers.js';
+export type { Schedule } from './run/schedule.js';
+export type { Reducer, ReducerName, CustomReducer } from './run/reducers.js';
 export type { BodyErrorInfo } from './errors.js';
-export { insideRegion as inParallel } from './state.js';
+export { insideRegion as inParallel } from './run/state.js';
 
 export { getDefaultTeam, numThreads } from './default-team.js';
 import { getDefaultTeam } from './default-team.js';

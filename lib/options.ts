@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName, outOfRange, unknownOption } from './errors.js';
-import { MAX_THREADS } from './control.js';
-import { readEnv, type EnvLookup } from './env.js';
-import { SCHEDULES, type Schedule } from './schedule.js';
+import { MAX_THREADS } from './protocol/control.js';
+import { readEnv, type EnvLookup } from './platform/env.js';
+import { SCHEDULES, type Schedule } from './run/schedule.js';
 
 export type WaitPolicy = 'active' | 'passive';
 export const WAIT_POLICIES: readonly WaitPolicy[] = ['active', 'passive'];

@@ -1,27 +1,27 @@
 /**
  * A team: the calling thread plus a persistent set of worker threads, and the loops that
  * run on them. This file holds the public methods, the team's lifecycle and the queue of
- * asynchronous calls; the rest is in rooms of its own: call.ts (validation), region.ts
- * (the caller's fork/join), serial.ts (runs on the calling thread alone), pool.ts (the
- * control block and the workers), registry.ts (bodies), payloads.ts (`shared`). The
- * protocol is in protocol.ts and docs/design.md.
+ * asynchronous calls; the rest is in rooms of its own: call/call.ts (validation), call/fork-join.ts
+ * (the caller's fork/join), call/serial.ts (runs on the calling thread alone), threads/pool.ts (the
+ * control block and the workers), call/registry.ts (bodies), call/payloads.ts (`shared`). The
+ * protocol is in protocol/transitions.ts and docs/design.md.
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './control.js';
-import { loopCall, oneWorker, regionCall, type Call } from './call.js';
+import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';
+import { loopCall, oneWorker, regionCall, type Call } from './call/call.js';
 import { teamClosed, moduleLoadingDuringAsync } from './errors.js';
-import { CostModel } from './cost.js';
+import { CostModel } from './call/cost.js';
 import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
-import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './constructs.js';
-import { Payloads } from './payloads.js';
-import { Pool } from './pool.js';
-import { ForkJoin } from './region.js';
-import { Registry } from './registry.js';
-import { SerialRuns } from './serial.js';
-import { insideRegion } from './state.js';
+import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './call/constructs.js';
+import { Payloads } from './call/payloads.js';
+import { Pool } from './threads/pool.js';
+import { ForkJoin } from './call/fork-join.js';
+import { Registry } from './call/registry.js';
+import { SerialRuns } from './call/serial.js';
+import { insideRegion } from './run/state.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
-import type { CustomReducer, Reducer, ReducerName } from './reducers.js';
+import type { CustomReducer, Reducer, ReducerName } from './run/reducers.js';
 
 /**
  * A team of threads that runs parallel loops: the calling thread is member 0 of
@@ -35,7 +35,7 @@ export class Team {
   readonly #loopDefaults: LoopSettings;
   #closed = false;
   #tail: Promise<unknown> = Promise.resolve();
-  /** Measured cost of each body, for the serial fallback (cost.ts). */
+  /** Measured cost of each body, for the serial fallback (call/cost.ts). */
   readonly #costs = new CostModel();
   readonly #registry: Registry;
   readonly #payloads: Payloads;
@@ -300,7 +300,7 @@ export class Team {
   /**
    * A map that would run serially (see #serial; an asynchronous one only when it is tiny, as
    * in #runAsync), or whose items cost under MAP_ITEM_US each (less than moving them to a
-   * worker and back), run here at once into one array (constructs.ts, runMapHere), timed for
+   * worker and back), run here at once into one array (call/constructs.ts, runMapHere), timed for
    * the cost model as #runSerial is. A map whose cost is still unknown starts here
    * (probeMapHere) and sends only what is left after the fallback threshold's time to the
    * team: the calling thread of a parallel run may find every slot taken and measure nothing,

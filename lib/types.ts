@@ -6,9 +6,9 @@
  * promise (parafor does not await it) and a `shared` value that cannot reach a worker intact
  * (Shareable).
  */
-import type { ModuleBody } from './body.js';
+import type { ModuleBody } from './run/body.js';
 import type { LoopOptions } from './options.js';
-import type { LoopContext, RegionContext } from './context.js';
+import type { LoopContext, RegionContext } from './run/context.js';
 
 /**
  * What a synchronous body may return: anything but a promise or another thenable. Bodies run

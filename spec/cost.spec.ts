@@ -1,5 +1,5 @@
 // The serial fallback's cost model, without threads or clocks: samples in, decisions out.
-import { CostModel } from '#internal/cost.js';
+import { CostModel } from '#internal/call/cost.js';
 
 const KEY = CostModel.key(3, 2);
 

@@ -2,11 +2,11 @@
 // spirit of Rust's loom and Microsoft's CHESS: the caller and the workers are state machines
 // driven by a scheduler of this file, one atomic step at a time, over a real control block
 // (an Int32Array on a SharedArrayBuffer of CONTROL_BYTES). No thread runs: every step calls
-// the protocol functions of lib/protocol.ts, or, where one of them does several atomic
+// the protocol functions of lib/protocol/transitions.ts, or, where one of them does several atomic
 // operations whose order against other threads matters, that function's operations one per
 // step in the same order (claimHeld, releaseHeld, endServing, markDead, openRegion,
 // resetForRegion, waitForEpoch, joinSync); the first tests check that each such split does
-// exactly what the function does, so that the model follows lib/protocol.ts as it changes.
+// exactly what the function does, so that the model follows lib/protocol/transitions.ts as it changes.
 // The caller's side (Team.#publish, the claim loop of #runSync, its join, #reap,
 // #skipUnclaimed) is written out step by step from lib/team.ts.
 //
@@ -56,7 +56,7 @@ import {
   holdWord,
   servingWord,
   wakeWord,
-} from '#internal/control.js';
+} from '#internal/protocol/control.js';
 import {
   beginServing,
   claimHeld,
@@ -75,8 +75,8 @@ import {
   releaseHeld,
   resetForRegion,
   skipUnclaimed,
-} from '#internal/protocol.js';
-import { readRegion, writeRegion, type Region } from '#internal/runtime.js';
+} from '#internal/protocol/transitions.js';
+import { readRegion, writeRegion, type Region } from '#internal/run/slot.js';
 
 // ---- the model's state --------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ const T_TARGET = 5;
 const T_SEEN = 6;
 /** The value of CTRL_DONE its join waits on. */
 const T_V = 7;
-/** worker.ts's holdingSlot: the slot whose body runs, -1 when none (read by the exit hook). */
+/** threads/worker.ts's holdingSlot: the slot whose body runs, -1 when none (read by the exit hook). */
 const T_HOLDING = 8;
 /** Bookkeeping: the region whose slot its last successful claim took. */
 const T_CLAIMK = 9;
@@ -813,7 +813,7 @@ class Model {
     return this.s[b + T_SLOT] === this.s[b + T_P]! - 1 ? W_SPIN : W_CLAIMING;
   }
 
-  // ---- a worker (worker.ts: serve, runClaimed, the exit hook; the supervisor's markDead) ------
+  // ---- a worker (threads/worker.ts: serve, runClaimed, the exit hook; the supervisor's markDead) ------
 
   workerStep(id: number, b: number): string {
     const { i32, s } = this;
@@ -1158,7 +1158,7 @@ const GAPS_BEFORE_THE_FIX = ['deadlock (lost wake-up)', 'deadlock (slot lost wit
 
 const CURRENT = { hook: 'current', fixed: true, stopAtFirst: false, known: [] as string[], maxStates: 4e6 } as const;
 
-describe('the model steps as lib/protocol.ts does', () => {
+describe('the model steps as lib/protocol/transitions.ts does', () => {
   // Runs `steps` single steps of thread t from the current state, with notifies recorded.
   function run(m: Model, t: number, until: (pc: number) => boolean): number[] {
     const saved = Atomics.notify;

@@ -1,5 +1,5 @@
 // Pure chunk arithmetic, tested without threads.
-import { staticBlock, guidedUnits, counterUnit, autoChunk, chunkCount, MAX_UNITS } from '#internal/schedule.js';
+import { staticBlock, guidedUnits, counterUnit, autoChunk, chunkCount, MAX_UNITS } from '#internal/run/schedule.js';
 
 describe('staticBlock', () => {
   test('blocks tile [0, n) in order, sizes differ by at most one, for all n <= 200, p <= 17', () => {

@@ -2,9 +2,9 @@
 // stays correct, workers never keep the process alive, start-up races are closed.
 import { Team, sharedArray, moduleBody, numThreads, cpuCount, getDefaultTeam, inParallel } from 'parafor';
 import { runNode } from './helpers.js';
-import { warmUp } from '#internal/warm.js';
+import { warmUp } from '#internal/call/warm.js';
 import { teamSettings } from '#internal/options.js';
-import { readEnv } from '#internal/env.js';
+import { readEnv } from '#internal/platform/env.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -290,7 +290,7 @@ describe('lifecycle', () => {
   test('the prestarted supervisor: started at import, adopted by the first team that starts workers, never by the warm-up', () => {
     const code = `
       import { Team } from 'parafor';
-      import { hasPrestarted } from './dist/prestart.js';
+      import { hasPrestarted } from './dist/threads/prestart.js';
       const before = hasPrestarted();
       await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here, on a team of its own
       const afterWarmUp = hasPrestarted();

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as parafor from 'parafor';
-import { RegionContext } from '#internal/context.js';
+import { RegionContext } from '#internal/run/context.js';
 import { ROOT } from './helpers.js';
 import { scratchDir } from './text-fixtures.js';
 import { runExample, topWords, wordCounts } from './tutorial-fixtures.js';

@@ -14,8 +14,8 @@ import { runNode } from './helpers.js';
 function program(workers: number, main: string): string {
   return `
 import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, CTRL_EPOCH, CTRL_STATE, MAX_THREADS, TEAM_CLOSING } from './dist/control.js';
-import { wakeAll, wakeForRegion } from './dist/protocol.js';
+import { CONTROL_BYTES, CTRL_EPOCH, CTRL_STATE, MAX_THREADS, TEAM_CLOSING } from './dist/protocol/control.js';
+import { wakeAll, wakeForRegion } from './dist/protocol/transitions.js';
 const W = ${workers};
 const control = new SharedArrayBuffer(CONTROL_BYTES);
 const i32 = new Int32Array(control);
@@ -49,8 +49,8 @@ const { workerData } = require('node:worker_threads');
 const threads = [];
 for (let id = 1; id <= W; id++) {
   threads.push(new Worker(src, { eval: true, execArgv: [], workerData: { id, sab: control, box: box.buffer,
-    control: new URL('./dist/control.js', 'file://' + process.cwd() + '/').href,
-    wait: new URL('./dist/protocol.js', 'file://' + process.cwd() + '/').href } }));
+    control: new URL('./dist/protocol/control.js', 'file://' + process.cwd() + '/').href,
+    wait: new URL('./dist/protocol/transitions.js', 'file://' + process.cwd() + '/').href } }));
 }
 let rounds = 0;
 function round(m, spinUs) {

@@ -10,8 +10,8 @@
  * own thread, and cannot use module bodies.
  */
 import { concatUint8Arrays } from 'typed-array-utils';
-import { compileSource } from '../body.js';
-import type { LoopContext } from '../context.js';
+import { compileSource } from '../run/body.js';
+import type { LoopContext } from '../run/context.js';
 import { closeSync } from 'node:fs';
 import { readExactly, reopen, type FileRef, type OpenFile } from './file.js';
 import { rewritten } from './errors.js';
@@ -133,7 +133,7 @@ export function ignoresLine(source: string): boolean {
 
 /**
  * Compiles the block loop around one fold, so that the fold has a call site of its own
- * (V8 can inline it; the core's body.ts#makeRunner does the same for loop bodies). The
+ * (V8 can inline it; the core's run/body.ts#makeRunner does the same for loop bodies). The
  * loop finds newlines with Buffer#indexOf (memchr) and allocates nothing but the line.
  */
 function makeScanner(fold: FoldFn, encoding: LineEncoding, keepCR: boolean, withLine: boolean): LineScanner {

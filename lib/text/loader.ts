@@ -4,11 +4,11 @@
  * kernel (kernels.ts) with one part per thread, checks that the file did not change size,
  * and closes it. docs/text.md explains the whole.
  */
-import { bodySource, compileSource, moduleBody } from '../body.js';
+import { bodySource, compileSource, moduleBody } from '../run/body.js';
 import { notFunction } from '../errors.js';
 import type { LoopOptions } from '../options.js';
-import type { LoopContext } from '../context.js';
-import { resolveReducer, type CustomReducer, type Reducer, type ReducerName } from '../reducers.js';
+import type { LoopContext } from '../run/context.js';
+import { resolveReducer, type CustomReducer, type Reducer, type ReducerName } from '../run/reducers.js';
 import { tooLarge } from './errors.js';
 import { checkPath, checkUnchanged, closeFile, fileWindow, openFile, type OpenFile } from './file.js';
 import type { LoadShared, PartStarts, ReduceShared } from './kernels.js';

@@ -6,7 +6,7 @@
 import { badOption, notPositiveInteger, unknownName, outOfRange } from '../errors.js';
 import { getDefaultTeam } from '../default-team.js';
 import { checkKeys, checkThreads, optionKeys } from '../options.js';
-import { snapshotShared } from '../shared.js';
+import { snapshotShared } from '../run/shared.js';
 import { Team } from '../team.js';
 
 /** How reduceLines hands a line to the fold: a UTF-8 decoded string, or a view of its bytes. */

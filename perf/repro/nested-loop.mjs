@@ -16,7 +16,7 @@ function sumRange(acc, lo, hi, s) {
   for (let i = lo; i < hi; i++) acc += a[i];
   return acc;
 }
-// As parafor builds them (lib/body.ts): the body compiled from its source, a runner around it.
+// As parafor builds them (lib/run/body.ts): the body compiled from its source, a runner around it.
 const body = new Function('parafor', `"use strict"; return (${sumRange.toString()}\n);`)({});
 const run = new Function('body', '"use strict"; return function run(acc, lo, hi, shared, ctx, fault) { fault.index = lo; return body(acc, lo, hi, shared, ctx); };')(body);
 const fault = { index: 0 };

@@ -1,4 +1,4 @@
-// What lib/options.ts optionKeys() and lib/reducers.ts resolveReducer() save per call:
+// What lib/options.ts optionKeys() and lib/run/reducers.ts resolveReducer() save per call:
 // checking the keys of a fresh `{ shared, serialBelowUs }` with a for-in and
 // Set.has, with the compiled switch optionKeys() builds, and with no test (the for-in and the
 // object alone); and finding the reducer 'sum' through a Map against comparing it with the

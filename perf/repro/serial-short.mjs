@@ -1,5 +1,5 @@
 // The serial fallback's two forms, side by side in one process. A team of 2 runs a small reduction serially: its 2 static blocks in order.
-//   short: the common case (runtime.ts, runSerialBlocks): one runner call per block.
+//   short: the common case (run/slot.ts, runSerialBlocks): one runner call per block.
 //   slots: the full form, which a timeout, a custom reducer or a static `chunk` needs: a
 //     region descriptor, runSlot and the chunk loop of a parallel slot, pieces.
 // Both do the same work here: `dynamic` reductions run serially as static blocks (short),

@@ -6,7 +6,7 @@
  * to team.start() resolved).
  *
  * The child imports its kernels (asynchronously, as a program reads its input) between
- * importing parafor and the timed call, so parafor's idle-time warm-up (lib/warm.ts) has run;
+ * importing parafor and the timed call, so parafor's idle-time warm-up (lib/call/warm.ts) has run;
  * the "warm-up off" columns (PARAFOR_WARMUP=0) show a first call made before the event loop
  * ever turned, which pays for compiling parafor's call path itself.
  *

@@ -2,11 +2,11 @@
  * The bodies a team knows, on the calling thread's side: each distinct body source gets an
  * id once, is compiled here (so that a body that cannot be compiled fails on the calling
  * thread), and its definition goes to every worker, now and to workers that start later.
- * Runners (runtime.ts) are made per (body, loop kind). design.md#bodies-and-shared.
+ * Runners (run/slot.ts) are made per (body, loop kind). design.md#bodies-and-shared.
  */
-import { bodySource, compileSource, isModuleBody, Runners, type ModuleBody, type Runner } from './body.js';
-import { notFunction } from './errors.js';
-import type { ToWorker } from './messages.js';
+import { bodySource, compileSource, isModuleBody, Runners, type ModuleBody, type Runner } from '../run/body.js';
+import { notFunction } from '../errors.js';
+import type { ToWorker } from '../protocol/messages.js';
 
 type AnyFn = (...args: never[]) => unknown;
 

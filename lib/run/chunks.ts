@@ -1,15 +1,15 @@
 /**
  * The loop over a thread's chunks, written once for every schedule. A cursor hands out the
  * chunks a slot runs, as offsets [lo, hi) from the loop's start; whoever holds it runs them:
- * the runner of a region's slot (runtime.ts) or the index loop of a worksharing loop inside
- * a region (ctx.for, context.ts). The chunk arithmetic itself is schedule.ts's.
+ * the runner of a region's slot (run/slot.ts) or the index loop of a worksharing loop inside
+ * a region (ctx.for, run/context.ts). The chunk arithmetic itself is run/schedule.ts's.
  *
  * A cursor stops handing out chunks once the region failed or was cancelled (CTRL_ERROR),
  * looked at before each chunk. Claimed schedules (dynamic, guided) may skip that look where
  * their counter is halted instead (haltRegion, on the region's own counter); a worksharing
  * loop's counter is not, so it looks.
  */
-import { CTRL_ERROR } from './control.js';
+import { CTRL_ERROR } from '../protocol/control.js';
 import { guidedUnits, staticStart } from './schedule.js';
 
 /**

@@ -4,14 +4,14 @@
  * A map that the serial fallback keeps on the calling thread skips the reduction altogether
  * (runMapHere): one loop into one array, as `items.map` does.
  */
-import { bodySource, compileSource, isThenable, syncCheck } from './body.js';
-import { badOption, promiseResult, rebuildError, recordError } from './errors.js';
-import { checkKeys, optionKeys } from './options.js';
-import { snapshotShared } from './shared.js';
-import { enterRegion, leaveRegion } from './state.js';
-import type { LoopContext } from './context.js';
-import type { CustomReducer } from './reducers.js';
-import type { LoopOptionsOf, NoPromise, RangeFold, SyncResult } from './types.js';
+import { bodySource, compileSource, isThenable, syncCheck } from '../run/body.js';
+import { badOption, promiseResult, rebuildError, recordError } from '../errors.js';
+import { checkKeys, optionKeys } from '../options.js';
+import { snapshotShared } from '../run/shared.js';
+import { enterRegion, leaveRegion } from '../run/state.js';
+import type { LoopContext } from '../run/context.js';
+import type { CustomReducer } from '../run/reducers.js';
+import type { LoopOptionsOf, NoPromise, RangeFold, SyncResult } from '../types.js';
 
 /** A section: runs once, on some thread of the team; its return value (never a promise) is the section's result. */
 export type SectionFn<S = unknown> = (shared: S, ctx: LoopContext) => SyncResult;

@@ -10,10 +10,10 @@
  * `new Worker()` (milliseconds) off the calling thread.
  */
 import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
-import { markDead, markStopped } from './protocol.js';
-import type { ToSupervisor, SupervisorInit, WorkerInit } from './messages.js';
+import { markDead, markStopped } from '../protocol/transitions.js';
+import type { ToSupervisor, SupervisorInit, WorkerInit } from '../protocol/messages.js';
 
-// Its team, from the first message (a supervisor may start before its team: lib/prestart.ts).
+// Its team, from the first message (a supervisor may start before its team: lib/threads/prestart.ts).
 let init!: SupervisorInit;
 let i32!: Int32Array;
 let notices!: MessagePort;

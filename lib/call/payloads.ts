@@ -2,11 +2,11 @@
  * `shared` payloads, on the calling thread's side: each new or changed payload gets a
  * version and goes to every worker once (workers keep the newest SHARED_CACHE); a payload
  * whose leaves did not change keeps its version, so the hot path sends nothing. Bodies on
- * the calling thread get the same frozen view as the workers' copies (shared.ts,
+ * the calling thread get the same frozen view as the workers' copies (run/shared.ts,
  * frozenView). design.md#bodies-and-shared.
  */
-import { SHARED_CACHE, type ToWorker } from './messages.js';
-import { frozenView, matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from './shared.js';
+import { SHARED_CACHE, type ToWorker } from '../protocol/messages.js';
+import { frozenView, matchesSnapshot, sameSnapshot, snapshotShared, type Snapshot } from '../run/shared.js';
 
 export class Payloads {
   readonly #sharedByObject = new WeakMap<object, { version: number; snapshot: Snapshot }>();

@@ -1,11 +1,11 @@
 /**
  * Cold-path messages between the calling thread and a worker, on the MessagePort each
  * worker owns. Hot data never travels here: regions start and end through the control
- * block (control.ts). Messages are read with receiveMessageOnPort on both sides, so a
+ * block (protocol/control.ts). Messages are read with receiveMessageOnPort on both sides, so a
  * thread blocked in a synchronous call still gets them; see docs/design.md#messages.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ErrorRecord } from './errors.js';
+import type { ErrorRecord } from '../errors.js';
 
 /** Caller -> worker. */
 export type ToWorker =
@@ -28,7 +28,7 @@ export const SHARED_CACHE = 64;
 
 /**
  * Caller -> supervisor: its team (always the first message: a supervisor may start before
- * its team, lib/prestart.ts), start worker `id` on `port`, or stop every worker (design.md#recovery).
+ * its team, lib/threads/prestart.ts), start worker `id` on `port`, or stop every worker (design.md#recovery).
  */
 export type ToSupervisor =
   | { readonly t: 'init'; readonly init: SupervisorInit }

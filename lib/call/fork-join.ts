@@ -4,22 +4,22 @@
  * with a timeout), cancels it, joins it, and reads its outcome.
  */
 import { performance } from 'node:perf_hooks';
-import { CANCELLED, F64_PARTIALS, KIND_REGION, SCHED_DYNAMIC, SCHED_GUIDED, SCHED_STATIC, WORKER_LOST } from './control.js';
-import type { Runner } from './body.js';
+import { CANCELLED, F64_PARTIALS, KIND_REGION, SCHED_DYNAMIC, SCHED_GUIDED, SCHED_STATIC, WORKER_LOST } from '../protocol/control.js';
+import type { Runner } from '../run/body.js';
 import { combine, customPartials, oneWorker, type Call } from './call.js';
 import { CostModel } from './cost.js';
-import { abortedNotStopped, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from './errors.js';
-import type { ToWorker } from './messages.js';
-import { TIMEOUT_GRACE_MS, type TeamSettings } from './options.js';
+import { abortedNotStopped, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from '../errors.js';
+import type { ToWorker } from '../protocol/messages.js';
+import { TIMEOUT_GRACE_MS, type TeamSettings } from '../options.js';
 import type { Payloads } from './payloads.js';
-import { keepAlive, type Pool } from './pool.js';
-import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from './protocol.js';
-import { REDUCER_CUSTOM } from './reducers.js';
+import { keepAlive, type Pool } from '../threads/pool.js';
+import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
+import { REDUCER_CUSTOM } from '../run/reducers.js';
 import type { Registry } from './registry.js';
-import { firstPiece, newScratch, type Between, runSlot, writeRegion, type Region } from './runtime.js';
-import { autoChunk, counterUnit } from './schedule.js';
+import { firstPiece, newScratch, type Between, runSlot, writeRegion, type Region } from '../run/slot.js';
+import { autoChunk, counterUnit } from '../run/schedule.js';
 import type { SerialRuns } from './serial.js';
-import { enterRegion, leaveRegion } from './state.js';
+import { enterRegion, leaveRegion } from '../run/state.js';
 
 export class ForkJoin {
   readonly #settings: TeamSettings;
@@ -32,7 +32,7 @@ export class ForkJoin {
   #regionId = 0;
   /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
   #cancelReason: unknown;
-  /** The calling thread's slot scratch for parallel runs (runtime.ts). */
+  /** The calling thread's slot scratch for parallel runs (run/slot.ts). */
   readonly #scratch = newScratch();
 
   constructor(settings: TeamSettings, cpus: number, pool: Pool, registry: Registry, payloads: Payloads, costs: CostModel, serial: SerialRuns) {
@@ -270,7 +270,7 @@ export class ForkJoin {
     const partials = customPartials(call);
     const scratch = this.#scratch;
     scratch.iterations = 0;
-    // Timed when the cost model asks for a sample (cost.ts: the clock is not free).
+    // Timed when the cost model asks for a sample (call/cost.ts: the clock is not free).
     const key = CostModel.key(region.body, call.kind);
     const measure = hook !== undefined || this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
     const t0 = measure ? performance.now() : 0;

@@ -4,7 +4,7 @@
  * Partials are always combined on the calling thread in slot order, left to right, so that
  * with a fixed thread count and the static schedule a floating-point result is reproducible.
  */
-import { badOption, notFunction, unknownName, internalError } from './errors.js';
+import { badOption, notFunction, unknownName, internalError } from '../errors.js';
 
 export type ReducerName = 'sum' | 'prod' | 'min' | 'max' | 'bitand' | 'bitor' | 'bitxor';
 export const REDUCER_NAMES: readonly ReducerName[] = ['sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor'];

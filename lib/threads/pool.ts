@@ -1,19 +1,19 @@
 /**
  * The pool: a team's control block and the threads on it. It starts workers through the
- * supervisor (lib/supervisor.ts), waits until they serve, takes note of deaths and settles
+ * supervisor (lib/threads/supervisor.ts), waits until they serve, takes note of deaths and settles
  * what each means for the region in flight, and recovers a region that will never finish
  * (design.md#faults, #recovery). The region in flight and its failure live here, because
  * deaths and recovery change them.
  */
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from './control.js';
-import { startTimeout, teamClosed, workerDied } from './errors.js';
+import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from '../protocol/control.js';
+import { startTimeout, teamClosed, workerDied } from '../errors.js';
 import { workerExecArgv } from './exec-argv.js';
 import { hasPrestarted, spawnSupervisor, takePrestarted } from './prestart.js';
-import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from './messages.js';
-import type { TeamSettings } from './options.js';
-import type { Payloads } from './payloads.js';
+import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from '../protocol/messages.js';
+import type { TeamSettings } from '../options.js';
+import type { Payloads } from '../call/payloads.js';
 import {
   closeBlock,
   deaths,
@@ -32,9 +32,9 @@ import {
   waitOnlineAsync,
   waitStopped,
   wakeJoin,
-} from './protocol.js';
-import type { Registry } from './registry.js';
-import type { Between, Region } from './runtime.js';
+} from '../protocol/transitions.js';
+import type { Registry } from '../call/registry.js';
+import type { Between, Region } from '../run/slot.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -217,8 +217,8 @@ export class Pool {
   }
 
   /**
-   * The supervisor thread that starts and watches the workers (lib/supervisor.ts): the
-   * prestarted one when there is one (lib/prestart.ts), else started now; its first message names the team.
+   * The supervisor thread that starts and watches the workers (lib/threads/supervisor.ts): the
+   * prestarted one when there is one (lib/threads/prestart.ts), else started now; its first message names the team.
    */
   #supervisorNow(): Worker {
     if (this.#supervisor !== undefined) return this.#supervisor;
@@ -254,7 +254,7 @@ export class Pool {
    *   is lost; a failed or cancelled region's slots are claimed and skipped here (the
    *   caller published the region and has not joined it, so these claims cannot reach a
    *   later one); a loop still running gets a replacement worker, which claims them.
-   * A body's process.exit() gives its slot up first (worker.ts), so that region completes
+   * A body's process.exit() gives its slot up first (threads/worker.ts), so that region completes
    * with the body's error instead.
    */
   reap(): void {

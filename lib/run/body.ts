@@ -9,9 +9,9 @@
  * Module bodies (moduleBody) are named exports of a module file, imported on each thread;
  * they may import other code and use module-level state.
  */
-import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption, internalError, loopInBody, NOT_IN_BODY, promiseResult } from './errors.js';
-import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from './control.js';
-import { Barrier, Mutex, atomicAddFloat64, wtime } from './sync.js';
+import { asyncBody, bodyNotPortable, notFunction, notPlainFunction, badOption, internalError, loopInBody, NOT_IN_BODY, promiseResult } from '../errors.js';
+import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION } from '../protocol/control.js';
+import { Barrier, Mutex, atomicAddFloat64, wtime } from '../sync.js';
 import { insideRegion } from './state.js';
 
 /** A stand-in for a loop function inside a body: calling it says what to do instead (loopInBody). */
@@ -133,7 +133,7 @@ export function syncCheck(v: string): string {
 /** promiseResult()'s message as a string literal, made once (an error captures a stack). */
 let promiseMessage: string | undefined;
 
-// No try/catch here: the runner's caller catches (runtime.ts, runSlot) and reports the chunk
+// No try/catch here: the runner's caller catches (run/slot.ts, runSlot) and reports the chunk
 // in flight, so a runner stays a bare loop for V8 to optimise. The per-index forms note the
 // index before each call instead, for the error report.
 // A loop body's result is looked at per index (syncCheck), a fold's accumulator once per

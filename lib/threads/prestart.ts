@@ -1,5 +1,5 @@
 /**
- * Starting supervisor threads (lib/supervisor.ts). A team's first workers wait for two
+ * Starting supervisor threads (lib/threads/supervisor.ts). A team's first workers wait for two
  * thread start-ups in a row, their supervisor's and their own (tens of milliseconds each),
  * and starting the supervisor costs the calling thread a few milliseconds. So the main
  * thread starts one supervisor when parafor is imported, which the first team that needs a
@@ -9,13 +9,13 @@
  * with the idle-time warm-up.
  */
 import { Worker, isMainThread } from 'node:worker_threads';
-import { readEnv } from './env.js';
+import { readEnv } from '../platform/env.js';
 import { acceptExecArgv, withoutRefused, workerExecArgv } from './exec-argv.js';
 
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
 let prestarted: Worker | undefined;
-/** While set, the prestarted supervisor is not offered (the warm-up's team must not adopt it: lib/warm.ts). */
+/** While set, the prestarted supervisor is not offered (the warm-up's team must not adopt it: lib/call/warm.ts). */
 let hidden = false;
 
 /**

@@ -18,15 +18,15 @@ import {
   TEAM_OPEN,
   controlViews,
   wakeWord,
-} from './control.js';
-import { compileSource, Runners } from './body.js';
-import { builtinIdentity, REDUCER_CUSTOM } from './reducers.js';
-import { newScratch, readRegion, runSlot, type Region } from './runtime.js';
-import { enterRegion } from './state.js';
-import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from './protocol.js';
-import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from './errors.js';
-import { freezeCopy } from './shared.js';
-import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from './messages.js';
+} from '../protocol/control.js';
+import { compileSource, Runners } from '../run/body.js';
+import { builtinIdentity, REDUCER_CUSTOM } from '../run/reducers.js';
+import { newScratch, readRegion, runSlot, type Region } from '../run/slot.js';
+import { enterRegion } from '../run/state.js';
+import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from '../protocol/transitions.js';
+import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from '../errors.js';
+import { freezeCopy } from '../run/shared.js';
+import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from '../protocol/messages.js';
 
 const init = workerData as WorkerInit;
 const ctl = controlViews(init.control);
@@ -147,7 +147,7 @@ process.on('exit', (code) => {
   endServing(i32, id, slot, region?.doneTarget ?? 0);
 });
 
-/** This worker's wake word (control.ts). */
+/** This worker's wake word (protocol/control.ts). */
 const WAKE = wakeWord(id);
 
 function claim(): number {

@@ -10,9 +10,9 @@
  * PARAFOR_WARMUP=0 turns it off.
  */
 import { isMainThread } from 'node:worker_threads';
-import { readEnv } from './env.js';
-import { Team } from './team.js';
-import { withoutPrestarted } from './prestart.js';
+import { readEnv } from '../platform/env.js';
+import { Team } from '../team.js';
+import { withoutPrestarted } from '../threads/prestart.js';
 
 /** Tiny bodies of each loop form; they cannot capture anything, like every body. */
 function range(lo: number, hi: number, s: { a: Float64Array }): void {

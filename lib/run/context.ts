@@ -13,13 +13,13 @@ import {
   LINE,
   N_LOCKS,
   WORKER_LOST,
-} from './control.js';
-import { regionMemberLost } from './protocol.js';
+} from '../protocol/control.js';
+import { regionMemberLost } from '../protocol/transitions.js';
 import { autoChunk, type Schedule } from './schedule.js';
 import { Chunks } from './chunks.js';
-import { barrierWait, lockWord, unlockWord } from './sync.js';
-import { badOption, notFunction, nowaitNeedsStatic, worksharingTooLong } from './errors.js';
-import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from './options.js';
+import { barrierWait, lockWord, unlockWord } from '../sync.js';
+import { badOption, notFunction, nowaitNeedsStatic, worksharingTooLong } from '../errors.js';
+import { checkBounds, checkChunk, checkKeys, checkSchedule, optionKeys } from '../options.js';
 
 /** What every body receives as `ctx`. */
 export class LoopContext {

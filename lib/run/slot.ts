@@ -29,12 +29,12 @@ import {
   SCHED_DYNAMIC,
   SCHED_STATIC,
   type Control,
-} from './control.js';
+} from '../protocol/control.js';
 import { staticStart } from './schedule.js';
 import { Chunks, PIECE_MAX, PIECE_TARGET_MS } from './chunks.js';
-import { CostModel } from './cost.js';
-import { failSlot } from './protocol.js';
-import { recordError, type ErrorRecord } from './errors.js';
+import { CostModel } from '../call/cost.js';
+import { failSlot } from '../protocol/transitions.js';
+import { recordError, type ErrorRecord } from '../errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
 
@@ -235,7 +235,7 @@ export interface SerialReducer {
 }
 
 /**
- * The serial fallback's short form (serial.ts, SerialRuns#short): the P static blocks of
+ * The serial fallback's short form (call/serial.ts, SerialRuns#short): the P static blocks of
  * [start, end) in slot order on this thread, one runner call each, the partials combined
  * left to right as they come: the same iterations and the same order of operations as the
  * parallel static run, so the same bits. P is 1 for a loop (`red` undefined). No pieces and
@@ -281,7 +281,7 @@ export function runSerialBlocks(
 }
 
 /**
- * The chunk loop of a slot: its chunks (chunks.ts) under the region's schedule, each run by
+ * The chunk loop of a slot: its chunks (run/chunks.ts) under the region's schedule, each run by
  * the runner. No try/catch here or in the runners: V8 compiles a loop that it inlines inside
  * a try block slower, so errors are caught one call up, in runSlot, and the chunk in flight
  * is kept in `scratch` for the error report.

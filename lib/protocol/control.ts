@@ -77,12 +77,12 @@ export const CTRL_CHUNK = DESC + 6;
 export const CTRL_UNIT = DESC + 7;
 /** Spin budget in microseconds for workers after this region (0: sleep at once). */
 export const CTRL_SPIN_US = DESC + 8;
-/** Reducer id for built-in reducers (REDUCER_* in reducers.ts), or REDUCER_CUSTOM. */
+/** Reducer id for built-in reducers (REDUCER_* in run/reducers.ts), or REDUCER_CUSTOM. */
 export const CTRL_REDUCER = DESC + 9;
 /** Id of the identity function of a custom reducer in the body registry, 0 when the identity is a value. */
 export const CTRL_IDENTITY = DESC + 10;
 /**
- * Iterations per piece of a per-index body's static block (runtime.ts, runChunks): set from
+ * Iterations per piece of a per-index body's static block (run/slot.ts, runChunks): set from
  * the body's measured cost so that a piece takes about PIECE_TARGET_MS; 0 while the cost is
  * unknown, and each thread then grows its pieces from 1 by timing them.
  */

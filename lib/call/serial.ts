@@ -5,18 +5,18 @@
  * shared control block (design.md#the-serial-fallback).
  */
 import { performance } from 'node:perf_hooks';
-import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_REGION, SCHED_STATIC } from './control.js';
+import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_REGION, SCHED_STATIC } from '../protocol/control.js';
 import { combine, customPartials, type Call } from './call.js';
 import { CostModel } from './cost.js';
-import { rebuildError, recordError, timeoutError, type ErrorRecord, moduleBodyNested } from './errors.js';
-import { clearRegionWords, failRegion, failSlot, regionFailure } from './protocol.js';
-import { REDUCER_CUSTOM, type ResolvedReducer } from './reducers.js';
+import { rebuildError, recordError, timeoutError, type ErrorRecord, moduleBodyNested } from '../errors.js';
+import { clearRegionWords, failRegion, failSlot, regionFailure } from '../protocol/transitions.js';
+import { REDUCER_CUSTOM, type ResolvedReducer } from '../run/reducers.js';
 import type { Registry } from './registry.js';
-import { passingRunner, type Runner } from './body.js';
-import { LoopContext, RegionContext } from './context.js';
-import { firstPiece, newScratch, runSerialBlocks, runSlot, type Region } from './runtime.js';
-import { frozenView } from './shared.js';
-import { enterRegion, leaveRegion } from './state.js';
+import { passingRunner, type Runner } from '../run/body.js';
+import { LoopContext, RegionContext } from '../run/context.js';
+import { firstPiece, newScratch, runSerialBlocks, runSlot, type Region } from '../run/slot.js';
+import { frozenView } from '../run/shared.js';
+import { enterRegion, leaveRegion } from '../run/state.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,8 +1,8 @@
 /**
  * The protocol: every transition of a region and of a worker, as a named function over the
- * control block's words (control.ts). The caller, the workers and the supervisor change the
- * block only through these (the hot chunk loop's work-counter grabs in runtime.ts and the
- * region constructs in context.ts aside), so that the whole state machine can be read, and
+ * control block's words (protocol/control.ts). The caller, the workers and the supervisor change the
+ * block only through these (the hot chunk loop's work-counter grabs in run/slot.ts and the
+ * region constructs in run/context.ts aside), so that the whole state machine can be read, and
  * driven one step at a time by spec/protocol-model.spec.ts, here. The prose (who writes
  * what, in which order, which races are ruled out) is in docs/design.md; the sections named
  * below are its headings.
@@ -55,7 +55,7 @@ import {
   servingWord,
   wakeWord,
 } from './control.js';
-import { MAX_UNITS } from './schedule.js';
+import { MAX_UNITS } from '../run/schedule.js';
 
 /** Joins sleep at most this long, then look again: a death's notify just before a sleep begins is lost. */
 const JOIN_SLICE_MS = 50;
@@ -88,7 +88,7 @@ export function spinWhileEquals(i32: Int32Array, index: number, value: number, s
 /**
  * A worker's wait for the next region it is needed in: returns once CTRL_EPOCH differs from
  * `seen` (seen while spinning, or after the caller woke it) or the team is closing. The
- * worker spins on the epoch, then sleeps on its own wake word (`wake`, control.ts wakeWord),
+ * worker spins on the epoch, then sleeps on its own wake word (`wake`, protocol/control.ts wakeWord),
  * so that a region wakes only the workers it uses: a worker that a region does not use may
  * sleep through it (it would only find no slot to claim). Sleepers are counted
  * (CTRL_SLEEPERS) so that the caller looks at the wake words only when someone sleeps: the

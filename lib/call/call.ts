@@ -2,11 +2,11 @@
  * A call, validated once (never per index): its body's id, its settings, its reducer. Also
  * the small rules that shape a call's region (one worker, partials, combining them).
  */
-import { loopOptionOnRegion } from './errors.js';
-import { KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION, SCHED_STATIC } from './control.js';
-import { checkBounds, loopSettings, type LoopSettings, type TeamSettings } from './options.js';
-import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from './reducers.js';
-import type { Region } from './runtime.js';
+import { loopOptionOnRegion } from '../errors.js';
+import { KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION, SCHED_STATIC } from '../protocol/control.js';
+import { checkBounds, loopSettings, type LoopSettings, type TeamSettings } from '../options.js';
+import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from '../run/reducers.js';
+import type { Region } from '../run/slot.js';
 import type { Registry } from './registry.js';
 
 function isReduce(kind: number): boolean {
