@@ -5,7 +5,7 @@
  * first use with the default size (PARAFOR_NUM_THREADS, else OMP_NUM_THREADS, else
  * os.availableParallelism()); `new Team(options)` makes another.
  */
-import { availableParallelism } from 'node:os';
+import { cpuCount as hostCpuCount } from './platform/index.js';
 import { scheduleWarmUp } from './call/warm.js';
 import { prestartSupervisor } from './threads/prestart.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
@@ -36,7 +36,7 @@ scheduleWarmUp();
 
 /** The number of CPUs Node may use (os.availableParallelism()), like Python's cpu_count(). */
 export function cpuCount(): number {
-  return availableParallelism();
+  return hostCpuCount();
 }
 
 /**

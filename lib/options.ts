@@ -3,11 +3,20 @@
  * variables, like OpenMP's), and their validation. Validation happens once per call,
  * never per index.
  */
-import { availableParallelism } from 'node:os';
-import type { ResourceLimits } from 'node:worker_threads';
 import { badEnv, badOption, notInteger, notPositiveInteger, tooManyThreads, unknownName, outOfRange, unknownOption } from './errors.js';
 import { MAX_THREADS } from './protocol/control.js';
-import { readEnv, type EnvLookup } from './platform/env.js';
+import { cpuCount, readEnv } from './platform/index.js';
+
+/** Looks up one environment variable: its value, or undefined when unset or not readable. */
+export type EnvLookup = (name: string) => string | undefined;
+
+/** Limits of a worker thread's JavaScript heap and stack, in MB (Node's worker_threads ResourceLimits). */
+export interface ResourceLimits {
+  maxYoungGenerationSizeMb?: number;
+  maxOldGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
+}
 import { SCHEDULES, type Schedule } from './run/schedule.js';
 
 export type WaitPolicy = 'active' | 'passive';
@@ -233,7 +242,7 @@ function envSpin(env: EnvLookup): number | undefined {
 export function teamSettings(options: unknown, env: EnvLookup = readEnv): TeamSettings {
   const o = checkKeys('options', options, TEAM_KEYS);
   const numThreads =
-    o.numThreads !== undefined ? checkThreads('numThreads', o.numThreads) : (envThreads(env) ?? availableParallelism());
+    o.numThreads !== undefined ? checkThreads('numThreads', o.numThreads) : (envThreads(env) ?? cpuCount());
   let spinUs: number | undefined;
   if (o.spinUs !== undefined) spinUs = checkMicros('spinUs', o.spinUs);
   else if (o.waitPolicy !== undefined) {

@@ -8,7 +8,6 @@
  * every compiled body has in scope (write `import * as parafor from 'parafor'` at the top of
  * the file for the types; the body's own reference resolves to the same functions).
  */
-import { performance } from 'node:perf_hooks';
 import { badOption, notInteger } from './errors.js';
 
 // ---- the futex mutex (Drepper, "Futexes are tricky", mutex #2) ----------------------------

@@ -6,8 +6,7 @@
  * control block and the workers), call/registry.ts (bodies), call/payloads.ts (`shared`). The
  * protocol is in protocol/transitions.ts and docs/design.md.
  */
-import { performance } from 'node:perf_hooks';
-import { availableParallelism } from 'node:os';
+import { cpuCount } from './platform/index.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';
 import { loopCall, oneWorker, regionCall, type Call } from './call/call.js';
 import { teamClosed, moduleLoadingDuringAsync } from './errors.js';
@@ -49,9 +48,9 @@ export class Team {
     const send = (msg: Parameters<Pool['send']>[0]): void => this.#pool.send(msg);
     this.#registry = new Registry(send);
     this.#payloads = new Payloads(send);
-    this.#pool = new Pool(this.#settings, this.#registry, this.#payloads);
+    this.#pool = new Pool(this.#settings, () => [...this.#registry.definitions, ...this.#payloads.messages()]);
     this.#serialRuns = new SerialRuns(this.#costs, this.#registry);
-    this.#forkJoin = new ForkJoin(this.#settings, availableParallelism(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
+    this.#forkJoin = new ForkJoin(this.#settings, cpuCount(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
   }
 
   /** Threads of the team's loops (the calling thread included), unless a call asks for another number. */

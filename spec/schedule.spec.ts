@@ -1,5 +1,6 @@
 // Pure chunk arithmetic, tested without threads.
-import { staticBlock, guidedUnits, counterUnit, autoChunk, chunkCount, MAX_UNITS } from '#internal/run/schedule.js';
+import { staticBlock, guidedUnits, counterUnit, autoChunk, chunkCount } from '#internal/run/schedule.js';
+import { MAX_UNITS } from '#internal/protocol/control.js';
 
 describe('staticBlock', () => {
   test('blocks tile [0, n) in order, sizes differ by at most one, for all n <= 200, p <= 17', () => {

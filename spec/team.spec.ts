@@ -4,7 +4,7 @@ import { Team, sharedArray, moduleBody, numThreads, cpuCount, getDefaultTeam, in
 import { runNode } from './helpers.js';
 import { warmUp } from '#internal/call/warm.js';
 import { teamSettings } from '#internal/options.js';
-import { readEnv } from '#internal/platform/env.js';
+import { readEnv } from '#internal/platform/index.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 

@@ -12,6 +12,8 @@
  * on a few calls in ten (same n, data-dependent work) keeps the cheap estimate, so those
  * calls run serially; a slowdown that lasts two timed calls is taken at once.
  */
+import { PIECE_MAX, PIECE_TARGET_MS } from '../run/chunks.js';
+import { perIndex } from '../run/slot.js';
 
 /** Samples above this multiple of the estimate wait for confirmation. */
 const OUTLIER_FACTOR = 4;
@@ -82,4 +84,13 @@ export class CostModel {
       this.#cost[key] = (old + nsPerIteration) / 2;
     }
   }
+}
+
+/**
+ * The piece size (CTRL_PIECE) a region's per-index static blocks start with: about
+ * PIECE_TARGET_MS of the body's measured work; 0 for other regions and while the cost is
+ * unknown.
+ */
+export function firstPiece(costs: CostModel, body: number, kind: number): number {
+  return perIndex(kind) ? costs.piece(CostModel.key(body, kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
 }

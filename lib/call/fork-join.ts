@@ -3,11 +3,10 @@
  * publishes it, takes part in it (synchronous calls) or waits (asynchronous ones and calls
  * with a timeout), cancels it, joins it, and reads its outcome.
  */
-import { performance } from 'node:perf_hooks';
 import { CANCELLED, F64_PARTIALS, KIND_REGION, SCHED_DYNAMIC, SCHED_GUIDED, SCHED_STATIC, WORKER_LOST } from '../protocol/control.js';
 import type { Runner } from '../run/body.js';
 import { combine, customPartials, oneWorker, type Call } from './call.js';
-import { CostModel } from './cost.js';
+import { CostModel, firstPiece } from './cost.js';
 import { abortedNotStopped, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from '../errors.js';
 import type { ToWorker } from '../protocol/messages.js';
 import { TIMEOUT_GRACE_MS, type TeamSettings } from '../options.js';
@@ -16,7 +15,7 @@ import { keepAlive, type Pool } from '../threads/pool.js';
 import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
 import { REDUCER_CUSTOM } from '../run/reducers.js';
 import type { Registry } from './registry.js';
-import { firstPiece, newScratch, type Between, runSlot, writeRegion, type Region } from '../run/slot.js';
+import { newScratch, type Between, runSlot, writeRegion, type Region } from '../run/slot.js';
 import { autoChunk, counterUnit } from '../run/schedule.js';
 import type { SerialRuns } from './serial.js';
 import { enterRegion, leaveRegion } from '../run/state.js';

@@ -4,17 +4,16 @@
  * the team, and calls made from inside a body (nested). A serial run never touches the
  * shared control block (design.md#the-serial-fallback).
  */
-import { performance } from 'node:perf_hooks';
 import { CANCELLED, CTRL_ERROR, CTRL_KIND, KIND_REGION, SCHED_STATIC } from '../protocol/control.js';
 import { combine, customPartials, type Call } from './call.js';
-import { CostModel } from './cost.js';
+import { CostModel, firstPiece } from './cost.js';
 import { rebuildError, recordError, timeoutError, type ErrorRecord, moduleBodyNested } from '../errors.js';
 import { clearRegionWords, failRegion, failSlot, regionFailure } from '../protocol/transitions.js';
 import { REDUCER_CUSTOM, type ResolvedReducer } from '../run/reducers.js';
 import type { Registry } from './registry.js';
 import { passingRunner, type Runner } from '../run/body.js';
 import { LoopContext, RegionContext } from '../run/context.js';
-import { firstPiece, newScratch, runSerialBlocks, runSlot, type Region } from '../run/slot.js';
+import { newScratch, runSerialBlocks, runSlot, type Region } from '../run/slot.js';
 import { frozenView } from '../run/shared.js';
 import { enterRegion, leaveRegion } from '../run/state.js';
 

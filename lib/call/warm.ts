@@ -9,8 +9,7 @@
  * to do exits without it), and errors are ignored (the program's own calls report them).
  * PARAFOR_WARMUP=0 turns it off.
  */
-import { isMainThread } from 'node:worker_threads';
-import { readEnv } from '../platform/env.js';
+import { isMainThread, readEnv } from '../platform/index.js';
 import { Team } from '../team.js';
 import { withoutPrestarted } from '../threads/prestart.js';
 

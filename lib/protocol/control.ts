@@ -198,3 +198,10 @@ export interface Control {
 export function controlViews(buffer: SharedArrayBuffer): Control {
   return { i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
 }
+
+/**
+ * Units of work the shared work counter (CTRL_NEXT) hands out at most. The counter is an
+ * Int32 word; a loop with more than 2^30 units grows its unit (schedule.ts, counterUnit), so
+ * that the counter cannot overflow, even after every thread has overshot the end once.
+ */
+export const MAX_UNITS = 2 ** 30;

@@ -4,7 +4,8 @@
  * block (protocol/control.ts). Messages are read with receiveMessageOnPort on both sides, so a
  * thread blocked in a synchronous call still gets them; see docs/design.md#messages.
  */
-import type { MessagePort } from 'node:worker_threads';
+import type { ResourceLimits } from '../options.js';
+import type { Port } from '../platform/index.js';
 import type { ErrorRecord } from '../errors.js';
 
 /** Caller -> worker. */
@@ -32,7 +33,7 @@ export const SHARED_CACHE = 64;
  */
 export type ToSupervisor =
   | { readonly t: 'init'; readonly init: SupervisorInit }
-  | { readonly t: 'start'; readonly id: number; readonly port: MessagePort }
+  | { readonly t: 'start'; readonly id: number; readonly port: Port }
   | { readonly t: 'stop' };
 
 /** Supervisor -> caller, on the notices port: how worker `id` died. */
@@ -46,13 +47,13 @@ export interface SupervisorInit {
   readonly control: SharedArrayBuffer;
   readonly workerUrl: string;
   readonly execArgv: string[];
-  readonly resourceLimits: import('node:worker_threads').ResourceLimits;
-  readonly notices: MessagePort;
+  readonly resourceLimits: ResourceLimits;
+  readonly notices: Port;
 }
 
 /** What a worker receives in workerData. */
 export interface WorkerInit {
   readonly control: SharedArrayBuffer;
   readonly id: number;
-  readonly port: MessagePort;
+  readonly port: Port;
 }

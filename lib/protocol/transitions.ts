@@ -24,7 +24,6 @@
  * Every wait re-checks its condition in a loop, because a notify from an earlier region can
  * wake a waiter whose condition has not changed yet (design.md#waiting).
  */
-import { performance } from 'node:perf_hooks';
 import {
   CTRL_BAR_COUNT,
   CTRL_BAR_GEN,
@@ -54,8 +53,8 @@ import {
   holdWord,
   servingWord,
   wakeWord,
+  MAX_UNITS,
 } from './control.js';
-import { MAX_UNITS } from '../run/schedule.js';
 
 /** Joins sleep at most this long, then look again: a death's notify just before a sleep begins is lost. */
 const JOIN_SLICE_MS = 50;

@@ -3,6 +3,7 @@
  * tested exhaustively on its own (spec/schedule.spec.ts). Offsets here are relative to the
  * loop's start: iteration `start + k` is offset `k`, and `n = end - start`.
  */
+import { MAX_UNITS } from '../protocol/control.js';
 
 export type Schedule = 'static' | 'dynamic' | 'guided' | 'auto';
 export const SCHEDULES: readonly Schedule[] = ['static', 'dynamic', 'guided', 'auto'];
@@ -32,12 +33,9 @@ export function chunkCount(n: number, chunk: number): number {
 }
 
 /**
- * Iterations per unit of the shared work counter. The counter is an Int32 word; a loop with
- * more than 2^30 units of work grows the unit so that the counter cannot overflow, even
- * after every thread has overshot the end once.
+ * Iterations per unit of the shared work counter (CTRL_NEXT, at most MAX_UNITS units): a
+ * loop with more units of work grows the unit.
  */
-export const MAX_UNITS = 2 ** 30;
-
 export function counterUnit(n: number, chunk: number): number {
   return Math.max(1, Math.ceil(n / MAX_UNITS / chunk)) * chunk;
 }

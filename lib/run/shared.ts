@@ -8,7 +8,6 @@
  * time reuses the copy, so the hot path sends nothing. The check walks the whole value, so
  * bulk data belongs in typed arrays, not in plain arrays.
  */
-import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
 
 const OBJECT_MARK = Symbol('object');
@@ -168,4 +167,31 @@ export function freezeCopy(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || isSharedArrayBuffer(value) || ArrayBuffer.isView(value)) return value;
   for (const key of Object.keys(value)) freezeCopy((value as Record<string, unknown>)[key]);
   return Object.freeze(value);
+}
+
+const sabByteLength = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!;
+const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
+const tagOf = Function.prototype.call.bind(Object.prototype.toString) as (value: unknown) => string;
+
+/**
+ * Whether `value` is a SharedArrayBuffer, from any realm. The tag is a cheap first look; the
+ * byteLength getter then checks the internal slot, which no object can fake (as Node's
+ * util.types does).
+ */
+function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
+  return tagOf(value) === '[object SharedArrayBuffer]' && brand(sabByteLength, value);
+}
+
+/** Whether `value` is a plain ArrayBuffer, likewise. */
+function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return tagOf(value) === '[object ArrayBuffer]' && brand(abByteLength, value);
+}
+
+function brand(getter: () => number, value: unknown): boolean {
+  try {
+    getter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

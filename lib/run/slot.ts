@@ -31,8 +31,7 @@ import {
   type Control,
 } from '../protocol/control.js';
 import { staticStart } from './schedule.js';
-import { Chunks, PIECE_MAX, PIECE_TARGET_MS } from './chunks.js';
-import { CostModel } from '../call/cost.js';
+import { Chunks, PIECE_MAX } from './chunks.js';
 import { failSlot } from '../protocol/transitions.js';
 import { recordError, type ErrorRecord } from '../errors.js';
 import type { Fault, Runner } from './body.js';
@@ -153,15 +152,6 @@ function runChunk(
 /** Whether a region's body is per index (split into pieces) rather than per chunk. */
 export function perIndex(kind: number): boolean {
   return kind === KIND_FOR || kind === KIND_REDUCE;
-}
-
-/**
- * The piece size (CTRL_PIECE) a region's per-index static blocks start with: about
- * PIECE_TARGET_MS of the body's measured work; 0 for other regions and while the cost is
- * unknown.
- */
-export function firstPiece(costs: CostModel, body: number, kind: number): number {
-  return perIndex(kind) ? costs.piece(CostModel.key(body, kind), PIECE_TARGET_MS, PIECE_MAX) : 0;
 }
 
 /**

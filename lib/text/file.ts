@@ -10,17 +10,10 @@
  * open() of a FIFO without O_NONBLOCK waits for a writer, possibly forever, and a stat()
  * before a plain open() leaves a window in which the path can be replaced.
  */
-import { close, closeSync, constants, fstat, fstatSync, open, openSync, readSync, type Stats } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify, types } from 'node:util';
+import { files, type FileStats } from '../platform/index.js';
 import { badOption, notPositiveInteger, outOfRange } from '../errors.js';
 import { cannotOpen, grew, notRegularFile, replaced, shrank } from './errors.js';
 import { CUT_WINDOW, bytesWindow, cutsToRanges, lineCuts, type ReadWindow } from './partition.js';
-
-const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-const openAsync = promisify(open);
-const fstatAsync = promisify(fstat);
-const closeAsync = promisify(close);
 
 /** A text file as the calling thread found it: its path, its size and its identity when opened. */
 export interface FileRef {
@@ -35,7 +28,7 @@ export interface OpenFile extends FileRef {
   readonly fd: number;
 }
 
-function opened(fd: number, path: string, stats: Stats): OpenFile {
+function opened(fd: number, path: string, stats: FileStats): OpenFile {
   if (!stats.isFile()) throw notRegularFile(path, kindOf(stats));
   return { fd, path, size: stats.size, dev: Number(stats.dev), ino: Number(stats.ino) };
 }
@@ -44,14 +37,14 @@ function opened(fd: number, path: string, stats: Stats): OpenFile {
 export function checkPath(path: unknown, name = 'path', what = 'a non-empty string or a file URL'): string {
   // Duck-typed, not instanceof: Jest runs specs in a realm with its own URL class.
   if (typeof path === 'object' && path !== null && typeof (path as URL).href === 'string' && 'protocol' in path) {
-    return fileURLToPath((path as URL).href);
+    return files.pathOf((path as URL).href);
   }
   if (typeof path !== 'string' || path === '') throw badOption(name, path, what);
   return path;
 }
 
 /** What a non-regular file is, for messages. */
-function kindOf(stats: Stats): string {
+function kindOf(stats: FileStats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isSocket()) return 'a socket';
@@ -64,14 +57,14 @@ function kindOf(stats: Stats): string {
 export async function openFile(path: string): Promise<OpenFile> {
   let fd: number;
   try {
-    fd = await openAsync(path, FLAGS);
+    fd = await files.open(path);
   } catch (err) {
     throw cannotOpen(path, err);
   }
   try {
-    return opened(fd, path, await fstatAsync(fd));
+    return opened(fd, path, await files.fstat(fd));
   } catch (err) {
-    await closeAsync(fd);
+    await files.close(fd);
     throw err;
   }
 }
@@ -80,30 +73,30 @@ export async function openFile(path: string): Promise<OpenFile> {
 export function openFileSync(path: string): OpenFile {
   let fd: number;
   try {
-    fd = openSync(path, FLAGS);
+    fd = files.openSync(path);
   } catch (err) {
     throw cannotOpen(path, err);
   }
   try {
-    return opened(fd, path, fstatSync(fd));
+    return opened(fd, path, files.fstatSync(fd));
   } catch (err) {
-    closeSync(fd);
+    files.closeSync(fd);
     throw err;
   }
 }
 
 export async function closeFile(file: OpenFile): Promise<void> {
-  await closeAsync(file.fd);
+  await files.close(file.fd);
 }
 
 /**
  * Opens, on the thread that reads a part, the file the calling thread opened; throws when
- * the path now names another file. The caller closes it (closeSync(file.fd)).
+ * the path now names another file. The caller closes it (files.closeSync(file.fd)).
  */
 export function reopen(ref: FileRef): OpenFile {
   const file = openFileSync(ref.path);
   if (file.dev !== ref.dev || file.ino !== ref.ino) {
-    closeSync(file.fd);
+    files.closeSync(file.fd);
     throw replaced(ref.path);
   }
   return { ...file, size: ref.size };
@@ -118,7 +111,7 @@ export function readExactly(file: Pick<OpenFile, 'fd' | 'path' | 'size'>, buf: U
   while (length > 0) {
     let got: number;
     try {
-      got = readSync(file.fd, buf, offset, length, position);
+      got = files.readSync(file.fd, buf, offset, length, position);
     } catch (err) {
       throw cannotOpen(file.path, err);
     }
@@ -144,9 +137,9 @@ export function fileWindow(file: OpenFile, window = CUT_WINDOW): ReadWindow {
  * not report (such as those in /proc) and growth that fstat has not seen yet.
  */
 export function checkUnchanged(file: OpenFile): void {
-  const now = fstatSync(file.fd).size;
+  const now = files.fstatSync(file.fd).size;
   if (now !== file.size) throw grew(file.path, file.size, now);
-  if (readSync(file.fd, new Uint8Array(1), 0, 1, file.size) !== 0) throw grew(file.path, file.size, undefined);
+  if (files.readSync(file.fd, new Uint8Array(1), 0, 1, file.size) !== 0) throw grew(file.path, file.size, undefined);
 }
 
 /** Checks `parts`: a positive safe integer whose product with the size stays exact. */
@@ -168,13 +161,14 @@ export function checkParts(parts: unknown, size: number): number {
  * partitionLines(new TextEncoder().encode('ab\ncd\nef\n'), 2); // [[0, 6], [6, 9]]
  */
 export function partitionLines(pathOrBytes: string | URL | Uint8Array, parts: number): Array<[number, number]> {
-  if (types.isUint8Array(pathOrBytes)) {
+  // Not instanceof: a Buffer made in another realm (Jest's) is still a Uint8Array.
+  if (ArrayBuffer.isView(pathOrBytes) && (pathOrBytes as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'Uint8Array') {
     return cutsToRanges(lineCuts(pathOrBytes.length, checkParts(parts, pathOrBytes.length), bytesWindow(pathOrBytes)));
   }
   const file = openFileSync(checkPath(pathOrBytes, 'pathOrBytes', 'a path, a file URL or a Uint8Array'));
   try {
     return cutsToRanges(lineCuts(file.size, checkParts(parts, file.size), fileWindow(file)));
   } finally {
-    closeSync(file.fd);
+    files.closeSync(file.fd);
   }
 }

@@ -12,7 +12,7 @@
 import { concatUint8Arrays } from 'typed-array-utils';
 import { compileSource } from '../run/body.js';
 import type { LoopContext } from '../run/context.js';
-import { closeSync } from 'node:fs';
+import { files } from '../platform/index.js';
 import { readExactly, reopen, type FileRef, type OpenFile } from './file.js';
 import { rewritten } from './errors.js';
 import { NEWLINE } from './partition.js';
@@ -63,7 +63,7 @@ export function loadParts(acc: PartStarts[], lo: number, hi: number, s: LoadShar
   try {
     return loadInto(file, acc, lo, hi, s);
   } finally {
-    closeSync(file.fd);
+    files.closeSync(file.fd);
   }
 }
 
@@ -195,7 +195,7 @@ export function reduceParts(acc: unknown, lo: number, hi: number, s: ReduceShare
   try {
     return foldParts(file, acc, lo, hi, s, ctx);
   } finally {
-    closeSync(file.fd);
+    files.closeSync(file.fd);
   }
 }
 

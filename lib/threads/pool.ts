@@ -5,15 +5,13 @@
  * (design.md#faults, #recovery). The region in flight and its failure live here, because
  * deaths and recovery change them.
  */
-import { performance } from 'node:perf_hooks';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { newChannel, receive, type Port, type Thread } from '../platform/index.js';
 import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from '../protocol/control.js';
 import { startTimeout, teamClosed, workerDied } from '../errors.js';
-import { workerExecArgv } from './exec-argv.js';
+import { workerExecArgv } from '../platform/exec-argv.js';
 import { hasPrestarted, spawnSupervisor, takePrestarted } from './prestart.js';
 import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from '../protocol/messages.js';
 import type { TeamSettings } from '../options.js';
-import type { Payloads } from '../call/payloads.js';
 import {
   closeBlock,
   deaths,
@@ -33,7 +31,6 @@ import {
   waitStopped,
   wakeJoin,
 } from '../protocol/transitions.js';
-import type { Registry } from '../call/registry.js';
 import type { Between, Region } from '../run/slot.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -57,26 +54,26 @@ const START_LIMIT_MS = 60_000;
 const STOP_LIMIT_MS = 10_000;
 
 interface Member {
-  /** The caller's end of the worker's MessagePort. */
-  readonly port: MessagePort;
+  /** The caller's end of the worker's Port. */
+  readonly port: Port;
   exited: boolean;
 }
 
 export class Pool {
   readonly #settings: TeamSettings;
-  readonly #registry: Registry;
-  readonly #payloads: Payloads;
+  /** What a worker that starts now must be told before it serves: the bodies and `shared` payloads the team knows. */
+  readonly #briefing: () => Iterable<ToWorker>;
   /** The control block (replaced only when recovery cannot clear it in place). */
   control: Control;
   /** Workers by id (1-based; index 0 unused). */
   #members: (Member | undefined)[] = [];
   /** close() has ended the workers: nothing may start one again. */
   #shutDown = false;
-  #supervisor: Worker | undefined;
+  #supervisor: Thread | undefined;
   /** The supervisor's death notices (read with receiveMessageOnPort). */
-  #notices: MessagePort | undefined;
+  #notices: Port | undefined;
   /** Ports of replaced workers, read once more by the next join, then closed. */
-  #retired: MessagePort[] = [];
+  #retired: Port[] = [];
   #spawning = false;
   #spawnMs = 0;
   #spawnEstimateMs = SPAWN_ESTIMATE_MS;
@@ -97,10 +94,9 @@ export class Pool {
   /** The identity message of the region in flight, for workers that start during it. */
   identityMsg: ToWorker | undefined;
 
-  constructor(settings: TeamSettings, registry: Registry, payloads: Payloads) {
+  constructor(settings: TeamSettings, briefing: () => Iterable<ToWorker>) {
     this.#settings = settings;
-    this.#registry = registry;
-    this.#payloads = payloads;
+    this.#briefing = briefing;
     this.control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
   }
 
@@ -203,11 +199,9 @@ export class Pool {
     const supervisor = this.#supervisorNow();
     const i32 = this.control.i32;
     resetWorker(i32, id);
-    const { port1, port2 } = new MessageChannel();
-    port1.unref();
+    const { port1, port2 } = newChannel();
     this.#members[id] = { port: port1, exited: false };
-    for (const def of this.#registry.definitions) port1.postMessage(def);
-    for (const msg of this.#payloads.messages()) port1.postMessage(msg);
+    for (const msg of this.#briefing()) port1.postMessage(msg);
     if (this.identityMsg !== undefined) port1.postMessage(this.identityMsg);
     supervisor.postMessage({ t: 'start', id, port: port2 } satisfies ToSupervisor, [port2 as never]);
     const spent = performance.now() - t0;
@@ -220,11 +214,10 @@ export class Pool {
    * The supervisor thread that starts and watches the workers (lib/threads/supervisor.ts): the
    * prestarted one when there is one (lib/threads/prestart.ts), else started now; its first message names the team.
    */
-  #supervisorNow(): Worker {
+  #supervisorNow(): Thread {
     if (this.#supervisor !== undefined) return this.#supervisor;
     const supervisor = takePrestarted() ?? spawnSupervisor();
-    const { port1, port2 } = new MessageChannel();
-    port1.unref();
+    const { port1, port2 } = newChannel();
     const init: SupervisorInit = {
       control: this.control.i32.buffer as SharedArrayBuffer,
       workerUrl: WORKER_URL.href,
@@ -264,7 +257,7 @@ export class Pool {
     this.deathsSeen = count;
     const notes = new Map<number, string>();
     if (this.#notices !== undefined) {
-      for (let got = receiveMessageOnPort(this.#notices); got !== undefined; got = receiveMessageOnPort(this.#notices)) {
+      for (let got = receive(this.#notices); got !== undefined; got = receive(this.#notices)) {
         const notice = got.message as DeathNotice;
         notes.set(notice.id, notice.how);
       }
@@ -369,7 +362,7 @@ export class Pool {
     this.#members = [];
     for (const port of this.#retired) port.close();
     this.#retired = [];
-    if (this.#notices !== undefined) while (receiveMessageOnPort(this.#notices) !== undefined);
+    if (this.#notices !== undefined) while (receive(this.#notices) !== undefined);
     if (stopped) {
       // Nobody else touches the block now: clear it in place (the supervisor keeps it).
       i32.fill(0);
@@ -402,8 +395,8 @@ export class Pool {
   }
 }
 
-function drain(port: MessagePort, id: number, take: (msg: FromWorker) => void): void {
-  for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
+function drain(port: Port, id: number, take: (msg: FromWorker) => void): void {
+  for (let got = receive(port); got !== undefined; got = receive(port)) {
     const msg = got.message as FromWorker;
     if (msg.region === id) take(msg);
   }

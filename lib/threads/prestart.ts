@@ -8,13 +8,12 @@
  * team arrives in its first message) and keeps nothing alive. PARAFOR_WARMUP=0 turns it off,
  * with the idle-time warm-up.
  */
-import { Worker, isMainThread } from 'node:worker_threads';
-import { readEnv } from '../platform/env.js';
-import { acceptExecArgv, withoutRefused, workerExecArgv } from './exec-argv.js';
+import { isMainThread, readEnv, startThread, type Thread } from '../platform/index.js';
+import { acceptExecArgv, withoutRefused, workerExecArgv } from '../platform/exec-argv.js';
 
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
-let prestarted: Worker | undefined;
+let prestarted: Thread | undefined;
 /** While set, the prestarted supervisor is not offered (the warm-up's team must not adopt it: lib/call/warm.ts). */
 let hidden = false;
 
@@ -23,11 +22,11 @@ let hidden = false;
  * `--stack-size=...`) are refused for worker threads, and apply to the whole process
  * anyway: the ones Node names are dropped, for this thread and every later one.
  */
-export function spawnSupervisor(): Worker {
+export function spawnSupervisor(): Thread {
   let execArgv = workerExecArgv();
   for (;;) {
     try {
-      const supervisor = new Worker(SUPERVISOR_URL, { execArgv });
+      const supervisor = startThread(SUPERVISOR_URL, { execArgv });
       supervisor.unref();
       return supervisor;
     } catch (err) {
@@ -72,7 +71,7 @@ export function withoutPrestarted<T>(fn: () => T): T {
 }
 
 /** The prestarted supervisor, once: the caller adopts it (its first message names the team), or undefined. */
-export function takePrestarted(): Worker | undefined {
+export function takePrestarted(): Thread | undefined {
   if (hidden) return undefined;
   const taken = prestarted;
   prestarted = undefined;

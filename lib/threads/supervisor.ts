@@ -9,16 +9,16 @@
  * thread of it still runs (design.md#recovery). Starting workers here keeps the cost of
  * `new Worker()` (milliseconds) off the calling thread.
  */
-import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, startThread, type Port, type Thread } from '../platform/index.js';
 import { markDead, markStopped } from '../protocol/transitions.js';
 import type { ToSupervisor, SupervisorInit, WorkerInit } from '../protocol/messages.js';
 
 // Its team, from the first message (a supervisor may start before its team: lib/threads/prestart.ts).
 let init!: SupervisorInit;
 let i32!: Int32Array;
-let notices!: MessagePort;
+let notices!: Port;
 /** Live workers by id, with a promise that settles when each has exited. */
-const live = new Map<number, { worker: Worker; exited: Promise<void> }>();
+const live = new Map<number, { worker: Thread; exited: Promise<void> }>();
 
 parentPort!.on('message', (msg: ToSupervisor) => {
   if (msg.t === 'init') {
@@ -29,11 +29,11 @@ parentPort!.on('message', (msg: ToSupervisor) => {
   else start(msg.id, msg.port);
 });
 
-function start(id: number, port: MessagePort): void {
+function start(id: number, port: Port): void {
   const data: WorkerInit = { control: init.control, id, port };
-  const worker = new Worker(new URL(init.workerUrl), {
-    workerData: data,
-    transferList: [port as never],
+  const worker = startThread(new URL(init.workerUrl), {
+    threadData: data,
+    transferList: [port],
     execArgv: init.execArgv,
     resourceLimits: init.resourceLimits,
   });

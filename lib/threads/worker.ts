@@ -4,7 +4,7 @@
  * that uses it, runs them, signals, and waits again. It knows
  * nothing of the team's lifecycle beyond the CLOSING state. Protocol: docs/design.md.
  */
-import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { onExit, receive, threadData } from '../platform/index.js';
 import {
   CTRL_EPOCH,
   CTRL_ERROR,
@@ -28,7 +28,7 @@ import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } fro
 import { freezeCopy } from '../run/shared.js';
 import { SHARED_CACHE, type FromWorker, type ToWorker, type WorkerInit } from '../protocol/messages.js';
 
-const init = workerData as WorkerInit;
+const init = threadData as WorkerInit;
 const ctl = controlViews(init.control);
 const i32 = ctl.i32;
 const port = init.port;
@@ -67,7 +67,7 @@ function absorb(msg: ToWorker): void {
 /** Reads queued messages until `found()` holds. The caller posts every message a region needs before it opens the region, so they are queued by the time we look. */
 function pumpUntil(found: () => boolean, what: string): void {
   while (!found()) {
-    const m = receiveMessageOnPort(port);
+    const m = receive(port);
     if (m === undefined) throw internalError(`worker ${id} has no ${what}`);
     absorb(m.message as ToWorker);
   }
@@ -131,7 +131,7 @@ let holdingRegion: Region | undefined;
 // claiming more could take slots of a region published after (design.md#faults). A crash
 // (out of memory, termination) runs no JavaScript: the caller learns of it from the
 // supervisor, and the hold word says whether a slot died with it.
-process.on('exit', (code) => {
+onExit((code) => {
   const slot = holdingSlot;
   const region = holdingRegion;
   holdingSlot = -1;

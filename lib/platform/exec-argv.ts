@@ -2,6 +2,7 @@
  * The Node options a team's threads start with: the calling process's own, less those that
  * would make a worker fail to load its entry file, and less those a thread start refused.
  */
+import { hostArgs } from './node.js';
 
 /** The worker options that a thread start accepted after refused ones were dropped (withoutRefused). */
 let acceptedExecArgv: string[] | undefined;
@@ -14,7 +15,7 @@ let acceptedExecArgv: string[] | undefined;
 export function workerExecArgv(): string[] {
   if (acceptedExecArgv !== undefined) return acceptedExecArgv;
   const out: string[] = [];
-  const args = process.execArgv;
+  const args = hostArgs();
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '-r' || a === '--require' || a === '--import') {
