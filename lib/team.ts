@@ -8,17 +8,18 @@
  */
 import { cpuCount } from './platform/index.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';
-import { loopCall, oneWorker, regionCall, type Call } from './call/call.js';
-import { teamClosed, moduleLoadingDuringAsync } from './errors.js';
+import { loopCall, regionCall, type Call } from './call/call.js';
+import { teamClosed } from './errors.js';
 import { CostModel } from './call/cost.js';
 import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
-import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './call/constructs.js';
+import { CONCAT, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './call/constructs.js';
 import { Payloads } from './call/payloads.js';
+import type { ToWorker } from './protocol/messages.js';
 import { Pool } from './threads/pool.js';
 import { ForkJoin } from './call/fork-join.js';
 import { Registry } from './call/registry.js';
 import { SerialRuns } from './call/serial.js';
-import { insideRegion } from './run/state.js';
+import { ASYNC, ASYNC_MAP, Dispatch, ROUTE_EMPTY, ROUTE_HERE, ROUTE_NESTED, ROUTE_PROBE, SYNC, SYNC_MAP, type CallForm } from './call/dispatch.js';
 import type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, RegionBody, RegionOptionsOf } from './types.js';
 import type { CustomReducer, Reducer, ReducerName } from './run/reducers.js';
 
@@ -41,6 +42,7 @@ export class Team {
   readonly #pool: Pool;
   readonly #serialRuns: SerialRuns;
   readonly #forkJoin: ForkJoin;
+  readonly #dispatch: Dispatch;
 
   constructor(options?: TeamOptions) {
     this.#settings = teamSettings(options);
@@ -48,9 +50,10 @@ export class Team {
     const send = (msg: Parameters<Pool['send']>[0]): void => this.#pool.send(msg);
     this.#registry = new Registry(send);
     this.#payloads = new Payloads(send);
-    this.#pool = new Pool(this.#settings, () => [...this.#registry.definitions, ...this.#payloads.messages()]);
+    this.#pool = new Pool(this.#settings, () => this.#briefing(), () => this.#forkJoin.flight);
     this.#serialRuns = new SerialRuns(this.#costs, this.#registry);
     this.#forkJoin = new ForkJoin(this.#settings, cpuCount(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
+    this.#dispatch = new Dispatch(this.#registry, this.#costs, () => this.#forkJoin.asyncHeld);
   }
 
   /** Threads of the team's loops (the calling thread included), unless a call asks for another number. */
@@ -200,17 +203,13 @@ export class Team {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#async(
-      () => this.#loop('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT),
-      (call) => this.#mapHere(call, map, true),
-    ) as Promise<R[]>;
+    return this.#async(() => this.#loop('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT), map) as Promise<R[]>;
   }
 
   /** Synchronous parallelMap. */
   parallelMapSync<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): R[] {
     const map = mapCall(items, fn, options as LoopOptionsOf<unknown> | undefined);
-    const call = this.#loop('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT);
-    return (this.#mapHere(call, map, false) ?? this.#sync(call)) as R[];
+    return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, 0, items.length, map.body, map.options, CONCAT), map) as R[];
   }
 
   /**
@@ -238,38 +237,20 @@ export class Team {
     await this.close();
   }
 
-  #sync(call: Call): unknown {
-    // A closed team and an aborted signal fail every call, an empty one too.
+  /** A synchronous call: refused on a closed team or an aborted signal (an empty call too), else run where dispatch.ts routes it. */
+  #sync(call: Call, map?: MapCall): unknown {
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
-    if (call.end <= call.start) return this.#serialRuns.empty(call);
-    if (insideRegion()) return this.#serialRuns.nested(call);
-    const bodyId = call.body;
-    // Validates `shared` whether or not the call runs serially: a call that works on one
-    // thread works on many.
-    const sharedVersion = this.#payloads.versionOf(call.shared);
-    call.shared = this.#payloads.viewOf(sharedVersion, call.shared);
-    let run = this.#registry.runner(bodyId, call.kind);
-    // A call with a timeout runs no body on the calling thread (unless an asynchronous loop
-    // holds the team): a thread that runs a body cannot stop it, and the caller must stay
-    // free to end the call at its deadline (design.md#faults).
-    const callerWaits = call.settings.timeout !== undefined && !this.#pool.asyncInFlight;
-    if (run !== undefined && !callerWaits && this.#serial(call)) return this.#serialRuns.run(call, run);
-    if (callerWaits) run = undefined;
-    const region = this.#forkJoin.plan(call, bodyId, sharedVersion, call.identity, callerWaits);
-    // No runner here (a module body still loading on this thread): `if: false` and one-thread
-    // calls run on worker 1 (a one-slot region would otherwise have no worker to claim it).
-    if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
-    if (this.#pool.asyncInFlight) {
-      throw moduleLoadingDuringAsync();
-    }
-    this.#pool.reap();
-    if (this.#pool.failure !== undefined) this.#pool.recover();
-    return this.#forkJoin.runSync(call, region, run);
+    return this.#run(call, map === undefined ? SYNC : SYNC_MAP, map);
   }
 
-  /** `here`, when given, may run the call on this thread instead (parallelMap); undefined when it does not. */
-  #async(make: () => Call, here?: (call: Call) => unknown): Promise<unknown> {
+  /**
+   * An asynchronous call: refused likewise, settled at once when empty or nested, else queued:
+   * calls run one after another, each routed again when its turn comes. The queue's tail must
+   * not handle the caller's promise (`result.catch()` would): a rejected call that nobody
+   * awaits is reported by the runtime like any other promise's.
+   */
+  #async(make: () => Call, map?: MapCall): Promise<unknown> {
     let call: Call;
     try {
       call = make();
@@ -278,63 +259,74 @@ export class Team {
     }
     if (this.#closed) return Promise.reject(teamClosed());
     if (call.settings.signal?.aborted) return Promise.reject(call.settings.signal.reason);
-    if (call.end <= call.start) return Promise.resolve(this.#serialRuns.empty(call));
-    if (insideRegion()) {
+    const form = map === undefined ? ASYNC : ASYNC_MAP;
+    const now = this.#dispatch.route(call, form);
+    if (now === ROUTE_EMPTY || now === ROUTE_NESTED) {
       try {
-        return Promise.resolve(this.#serialRuns.nested(call));
+        return Promise.resolve(this.#run(call, form, map));
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    // Calls run one after another. The queue's tail must not handle the caller's promise
-    // (`result.catch()` would): a rejected call that nobody awaits is reported by the
-    // runtime like any other promise's.
-    const job = (): unknown => here?.(call) ?? this.#forkJoin.runAsync(call);
+    const job = (): unknown => this.#run(call, form, map);
     let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void };
     const result = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
     this.#tail = this.#tail.then(job, job).then(settle.resolve, settle.reject);
     return result;
   }
 
+  /** Runs a call where dispatch.ts routes it now. */
+  #run(call: Call, form: CallForm, map: MapCall | undefined): unknown {
+    switch (this.#dispatch.route(call, form)) {
+      case ROUTE_EMPTY:
+        return this.#serialRuns.empty(call);
+      case ROUTE_NESTED:
+        return this.#serialRuns.nested(call);
+      case ROUTE_PROBE:
+        return this.#probeMap(call, map!, form);
+      case ROUTE_HERE:
+        if (map !== undefined && call.settings.timeout === undefined) return this.#mapHere(call, map);
+        // `shared` is checked whether or not the call runs serially: a call that works on one
+        // thread works on many.
+        this.#payloads.admit(call);
+        return this.#serialRuns.run(call, this.#registry.runner(call.body, call.kind)!);
+      default:
+        return form.forAsync ? this.#forkJoin.runAsync(call) : this.#forkJoin.runSync(call);
+    }
+  }
+
   /**
-   * A map that would run serially (see #serial; an asynchronous one only when it is tiny, as
-   * in #runAsync), or whose items cost under MAP_ITEM_US each (less than moving them to a
-   * worker and back), run here at once into one array (call/constructs.ts, runMapHere), timed for
-   * the cost model as #runSerial is. A map whose cost is still unknown starts here
-   * (probeMapHere) and sends only what is left after the fallback threshold's time to the
-   * team: the calling thread of a parallel run may find every slot taken and measure nothing,
-   * so a small map would otherwise wake threads for ever. Undefined when the call goes the
-   * general way: in parallel, nested, with a timeout to check, or failing before it starts.
+   * A map that runs here: its items in one loop into one array (constructs.ts, runMapHere),
+   * timed for the cost model when it asks for a sample.
    */
-  #mapHere(call: Call, map: MapCall, forAsync: boolean): unknown[] | Promise<unknown> | undefined {
-    const s = call.settings;
-    if (this.#closed || s.signal?.aborted || s.timeout !== undefined || call.end <= call.start || insideRegion()) return undefined;
+  #mapHere(call: Call, map: MapCall): unknown[] {
     const n = call.end - call.start;
     const key = CostModel.key(call.body, call.kind);
-    if (s.serialBelowUs > 0 && !this.#costs.known(key) && !(!forAsync && this.#serial(call))) {
-      const { head, nsPerItem } = probeMapHere(map, s.serialBelowUs / 1000);
-      this.#costs.learn(key, nsPerItem, false);
-      if (head.length === n) return head;
-      const rest: Call = { ...call, start: head.length };
-      const append = (tail: unknown): unknown[] => {
-        for (const x of tail as unknown[]) head.push(x);
-        return head;
-      };
-      return forAsync ? this.#forkJoin.runAsync(rest).then(append) : append(this.#sync(rest));
-    }
-    const forced = !forAsync && (!s.parallel || s.numThreads === 1 || this.#pool.asyncInFlight);
-    if (!forced && !(s.serialBelowUs > 0 && (this.#costs.below(key, n, s.serialBelowUs) || this.#costs.below(key, 1, MAP_ITEM_US)))) return undefined;
-    const t0 = this.#costs.shouldMeasure(key, n, s.serialBelowUs) ? performance.now() : -1;
+    const t0 = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs) ? performance.now() : -1;
     const out = runMapHere(map);
     if (t0 >= 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / n, false);
     return out;
   }
 
-  /** Whether to run serially: `if: false`, one thread, or predicted time under the threshold. */
-  #serial(call: Call): boolean {
-    const s = call.settings;
-    if (!s.parallel || s.numThreads === 1 || this.#pool.asyncInFlight) return true;
-    return this.#serialRuns.tiny(call);
+  /** A map whose cost is unknown: its head here for the fallback's threshold (probeMapHere), the rest on the team. */
+  #probeMap(call: Call, map: MapCall, form: CallForm): unknown[] | Promise<unknown[]> {
+    const n = call.end - call.start;
+    const { head, nsPerItem } = probeMapHere(map, call.settings.serialBelowUs / 1000);
+    this.#costs.learn(CostModel.key(call.body, call.kind), nsPerItem, false);
+    if (head.length === n) return head;
+    // The rest is a plain range reduction from the first item not mapped yet.
+    const rest: Call = { ...call, start: head.length };
+    const append = (tail: unknown): unknown[] => {
+      for (const x of tail as unknown[]) head.push(x);
+      return head;
+    };
+    return form.forAsync ? (this.#run(rest, ASYNC, undefined) as Promise<unknown>).then(append) : append(this.#run(rest, SYNC, undefined));
+  }
+
+  /** What a worker that starts now must be told before it serves: the bodies, `shared` payloads and reducer identity in use. */
+  #briefing(): ToWorker[] {
+    const identity = this.#forkJoin.identityMessage;
+    return [...this.#registry.definitions, ...this.#payloads.messages(), ...(identity === undefined ? [] : [identity])];
   }
 
   /** Validates a loop call. */

@@ -7,12 +7,12 @@ import { CANCELLED, F64_PARTIALS, KIND_REGION, SCHED_DYNAMIC, SCHED_GUIDED, SCHE
 import type { Runner } from '../run/body.js';
 import { combine, customPartials, oneWorker, type Call } from './call.js';
 import { CostModel, firstPiece } from './cost.js';
-import { abortedNotStopped, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from '../errors.js';
+import { abortedNotStopped, moduleLoadingDuringAsync, rebuildError, recordError, timeoutError, workerDied, type ErrorRecord, internalError } from '../errors.js';
 import type { ToWorker } from '../protocol/messages.js';
 import { TIMEOUT_GRACE_MS, type TeamSettings } from '../options.js';
 import type { Payloads } from './payloads.js';
 import { keepAlive, type Pool } from '../threads/pool.js';
-import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
+import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, skipUnclaimed, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
 import { REDUCER_CUSTOM } from '../run/reducers.js';
 import type { Registry } from './registry.js';
 import { newScratch, type Between, runSlot, writeRegion, type Region } from '../run/slot.js';
@@ -29,8 +29,20 @@ export class ForkJoin {
   readonly #costs: CostModel;
   readonly #serial: SerialRuns;
   #regionId = 0;
-  /** Why the region in flight was cancelled (its CTRL_ERROR is CANCELLED). */
+  /**
+   * The region in flight and its outcome, owned here (the pool's reap only answers with a
+   * verdict): the region published and not yet joined, if any; an error that broke it (a
+   * worker died holding a slot, a cancelled body that did not stop), on which its join
+   * gives up; why it was lost (WORKER_LOST) or cancelled (CANCELLED).
+   */
+  #flight: Region | undefined;
+  #failure: Error | undefined;
+  #lost: Error | undefined;
   #cancelReason: unknown;
+  /** An asynchronous call holds the team (a synchronous call then runs on the calling thread). */
+  #asyncHeld = false;
+  /** A custom reducer's identity message for the region in flight, for workers that start during it. */
+  #identityMsg: ToWorker | undefined;
   /** The calling thread's slot scratch for parallel runs (run/slot.ts). */
   readonly #scratch = newScratch();
 
@@ -42,6 +54,53 @@ export class ForkJoin {
     this.#payloads = payloads;
     this.#costs = costs;
     this.#serial = serial;
+  }
+
+  /** The region published and not yet joined, if any. */
+  get flight(): Region | undefined {
+    return this.#flight;
+  }
+
+  /** Whether an asynchronous call holds the team. */
+  get asyncHeld(): boolean {
+    return this.#asyncHeld;
+  }
+
+  /** What a worker that starts during the region in flight needs beyond the team's bodies and payloads. */
+  get identityMessage(): ToWorker | undefined {
+    return this.#identityMsg;
+  }
+
+  /**
+   * Reaps deaths (the pool's verdict) into the region in flight's outcome; true when that
+   * region will never finish, so its join gives up.
+   */
+  #reap(): boolean {
+    const verdict = this.#pool.reap(this.#flight);
+    if (verdict !== undefined) {
+      this.#failure ??= verdict.failure;
+      this.#lost ??= verdict.lost;
+    }
+    return this.#failure !== undefined;
+  }
+
+  /** Ends a broken region (design.md#recovery): its outcome is dropped, the pool ends every worker and clears the block. */
+  #recover(): void {
+    this.#failure = undefined;
+    this.#flight = undefined;
+    this.#pool.recover();
+  }
+
+  /** Before a call: a team left broken by a death since the last call recovers first. */
+  settle(): void {
+    if (this.#reap()) this.#recover();
+  }
+
+  /** Takes the failure of a region that will never finish, recovers, and returns it (to throw). */
+  #giveUp(): Error {
+    const failure = this.#failure!;
+    this.#recover();
+    return failure;
   }
 
   plan(call: Call, body: number, shared: number, identity: number, forAsync: boolean): Region {
@@ -89,14 +148,14 @@ export class ForkJoin {
   #publish(r: Region): void {
     const c = this.#pool.control;
     const i32 = c.i32;
-    this.#pool.doneTotal = (this.#pool.doneTotal + r.p) | 0;
-    r.doneTarget = this.#pool.doneTotal;
+    // Every slot of the regions before finished (they were joined) or the block is new.
+    r.doneTarget = (doneStamp(i32) + r.p) | 0;
     writeRegion(c, r);
     // Only what the region uses and what is not already reset: every write here invalidates
     // a line that other cores hold (design.md#publish).
     resetForRegion(i32, r.schedule !== SCHED_STATIC, r.kind === KIND_REGION);
-    this.#pool.flight = r;
-    this.#pool.lostError = undefined;
+    this.#flight = r;
+    this.#lost = undefined;
     // Wakes only the workers this region uses; the others sleep through it (design.md#sleepers).
     openRegion(i32, r.p, r.maxWorker);
   }
@@ -105,15 +164,17 @@ export class ForkJoin {
   #cancel(reason: unknown): void {
     const i32 = this.#pool.control.i32;
     if (failRegion(i32, CANCELLED)) this.#cancelReason = reason;
-    this.#pool.skipUnclaimed();
+    // Slots nobody claimed yet (a worker still starting, or dead, would have): the caller
+    // published this region and has not joined it, so these claims cannot reach a later one.
+    if (this.#flight !== undefined) skipUnclaimed(i32, this.#flight.doneTarget);
   }
 
   /** A cancelled region whose threads did not stop: fail its join with `ended()`, which then recovers (ends the workers). */
   #endUnstopped(regionId: number, ended: () => unknown): void {
     const i32 = this.#pool.control.i32;
-    const r = this.#pool.flight;
+    const r = this.#flight;
     if (r === undefined || r.id !== regionId || regionDone(i32, r.doneTarget)) return;
-    this.#pool.failure ??= ended() as Error;
+    this.#failure ??= ended() as Error;
     wakeJoin(i32);
   }
 
@@ -130,11 +191,10 @@ export class ForkJoin {
         cancelled = true;
       }
       if (cancelled && now >= deadline + TIMEOUT_GRACE_MS) {
-        this.#pool.failure = timeoutError(timeout, true);
+        this.#failure = timeoutError(timeout, true);
         return;
       }
-      this.#pool.reap();
-      if (this.#pool.failure !== undefined) return;
+      if (this.#reap()) return;
       waitDone(i32, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
     }
   }
@@ -149,15 +209,10 @@ export class ForkJoin {
         const v = doneStamp(i32);
         if (v === target) {
           // Every slot finished (a dying worker gave its slot up): the control block is sound.
-          this.#pool.failure = undefined;
+          this.#failure = undefined;
           return;
         }
-        this.#pool.reap();
-        if (this.#pool.failure !== undefined) {
-          const failure = this.#pool.failure;
-          this.#pool.recover();
-          throw failure;
-        }
+        if (this.#reap()) throw this.#giveUp();
         const w = waitDoneAsync(i32, v);
         if (w !== undefined) await w;
       }
@@ -181,7 +236,7 @@ export class ForkJoin {
     }
     this.#pool.closeRetired();
     if (failed === CANCELLED) throw this.#cancelReason;
-    if (failed === WORKER_LOST) throw this.#pool.lostError ?? workerDied(0, 'a thread of the parallel region died', undefined);
+    if (failed === WORKER_LOST) throw this.#lost ?? workerDied(0, 'a thread of the parallel region died', undefined);
     if (failed !== 0) {
       const first = errors?.get(failed - 1) ?? errors?.values().next().value;
       if (first === undefined) throw internalError(`region ${r.id} failed in slot ${failed - 1} but no error arrived`);
@@ -197,23 +252,22 @@ export class ForkJoin {
     return acc;
   }
 
+  /**
+   * An asynchronous call routed to the team (dispatch.ts): the calling thread publishes the
+   * region and waits with Atomics.waitAsync, running no body. `if: false` and one-thread calls
+   * run on one worker (whose claims go in slot order, as the serial fallback's do).
+   */
   async runAsync(call: Call): Promise<unknown> {
     const bodyId = call.body;
-    const sharedVersion = this.#payloads.versionOf(call.shared);
-    call.shared = this.#payloads.viewOf(sharedVersion, call.shared);
-    const run = this.#registry.runner(bodyId, call.kind);
-    // Only a loop too small to notice runs on the calling thread: `if: false` and one-thread
-    // calls run on one worker (whose claims go in slot order, as the serial fallback's do).
-    if (run !== undefined && call.settings.timeout === undefined && this.#serial.tiny(call)) return this.#serial.run(call, run);
+    const sharedVersion = this.#payloads.admit(call);
     const region = this.plan(call, bodyId, sharedVersion, call.identity, true);
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
-    this.#pool.reap();
-    if (this.#pool.failure) this.#pool.recover();
+    this.settle();
     if (call.kind === KIND_REGION) await this.#pool.start(true, region.p);
-    else this.#pool.asyncMembers(region.p);
+    else this.#pool.startMembers(region.p);
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     this.#postIdentity(call, region);
-    this.#pool.asyncInFlight = true;
+    this.#asyncHeld = true;
     this.#cancelReason = undefined;
     const t0 = performance.now();
     const { signal, timeout } = call.settings;
@@ -234,8 +288,8 @@ export class ForkJoin {
       }
       await this.#joinAsync(region.doneTarget);
     } finally {
-      this.#pool.asyncInFlight = false;
-      this.#pool.flight = undefined;
+      this.#asyncHeld = false;
+      this.#flight = undefined;
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -244,14 +298,29 @@ export class ForkJoin {
     return this.#collect(call, region, undefined, customPartials(call));
   }
 
-  runSync(call: Call, region: Region, run: Runner | undefined): unknown {
+  /**
+   * A synchronous call routed to the team (dispatch.ts): the calling thread publishes the
+   * region and takes part in it, then joins. With a timeout it runs no body (it must stay
+   * free to end the call at its deadline); neither does it while its runner is still loading
+   * (a module body), and then `if: false` and one-thread calls run on worker 1 (a one-slot
+   * region would otherwise have no worker to claim it).
+   */
+  runSync(call: Call): unknown {
+    if (this.#asyncHeld) throw moduleLoadingDuringAsync();
+    const sharedVersion = this.#payloads.admit(call);
+    const callerWaits = call.settings.timeout !== undefined;
+    const run = callerWaits ? undefined : this.#registry.runner(call.body, call.kind);
+    const region = this.plan(call, call.body, sharedVersion, call.identity, callerWaits);
+    if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
+    this.settle();
     const c = this.#pool.control;
     const i32 = c.i32;
     // Without a runner (a module body still loading here) the caller cannot work: start every
     // worker now. A region needs all of its threads at once: wait until they serve.
     let hook: Between | undefined;
     if (call.kind === KIND_REGION) this.#pool.startAllSync(region.maxWorker);
-    else hook = run === undefined ? this.#pool.startAll(region.maxWorker) : this.#pool.syncMembers(region.p - 1);
+    else if (run === undefined) this.#pool.startMembers(region.maxWorker);
+    else hook = this.#pool.syncMembers(region.p - 1);
     const timeout = call.settings.timeout;
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     if (timeout !== undefined) {
@@ -287,23 +356,18 @@ export class ForkJoin {
     }
     if (measure) {
       const busyMs = performance.now() - t0;
-      if (hook !== undefined) this.#pool.coldWorkMs += busyMs;
+      if (hook !== undefined) this.#pool.addColdWork(busyMs);
       if (scratch.iterations > 0) this.#costs.learn(key, (busyMs * 1e6) / scratch.iterations, false);
     }
-    if (this.#pool.failure === undefined) {
+    if (this.#failure === undefined) {
       if (timeout === undefined) {
         while (!joinSync(i32, region.doneTarget, region.spinUs, this.#pool.deathsSeen)) {
-          this.#pool.reap();
-          if (this.#pool.failure !== undefined) break;
+          if (this.#reap()) break;
         }
       } else this.#joinSyncBefore(region, deadline, timeout);
     }
-    this.#pool.flight = undefined;
-    if (this.#pool.failure !== undefined) {
-      const failure = this.#pool.failure;
-      this.#pool.recover();
-      throw failure;
-    }
+    this.#flight = undefined;
+    if (this.#failure !== undefined) throw this.#giveUp();
     return this.#collect(call, region, errors, partials);
   }
 
@@ -330,9 +394,12 @@ export class ForkJoin {
   /** Sends a custom reducer's identity value to the workers (every one: a worker the region does not use can still claim a slot of it when it finished the previous region's last slot just before this one opened). */
   #postIdentity(call: Call, r: Region): void {
     const red = call.reducer;
-    if (red === undefined || red.id !== REDUCER_CUSTOM || r.identity !== 0) return this.#pool.postIdentity(undefined);
-    const msg: ToWorker = { t: 'identity', region: r.id, value: red.identity };
-    this.#pool.postIdentity(msg);
+    if (red === undefined || red.id !== REDUCER_CUSTOM || r.identity !== 0) {
+      this.#identityMsg = undefined;
+      return;
+    }
+    this.#identityMsg = { t: 'identity', region: r.id, value: red.identity };
+    this.#pool.send(this.#identityMsg);
   }
 
 }

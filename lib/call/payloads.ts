@@ -104,4 +104,14 @@ export class Payloads {
     this.#lastSharedEntry = entry;
     return entry.version;
   }
+
+  /**
+   * Admits a call's `shared` option (checks it, versions it, sends a new version to every
+   * worker) and sets `call.shared` to the frozen view bodies get; returns its version.
+   */
+  admit(call: { shared: unknown }): number {
+    const version = this.versionOf(call.shared);
+    call.shared = this.viewOf(version, call.shared);
+    return version;
+  }
 }

@@ -218,11 +218,4 @@ export class SerialRuns {
     }
     return red.id === REDUCER_CUSTOM ? structuredClone(red.identity) : red.identity;
   }
-
-  /** Whether the loop's predicted serial time is under `serialBelowUs`. */
-  tiny(call: Call): boolean {
-    const s = call.settings;
-    if (s.serialBelowUs === 0 || call.kind === KIND_REGION) return false;
-    return this.#costs.below(CostModel.key(call.body, call.kind), call.end - call.start, s.serialBelowUs);
-  }
 }

@@ -54,6 +54,8 @@ import {
   servingWord,
   wakeWord,
   MAX_UNITS,
+  KIND_REGION,
+  WORKER_LOST,
 } from './control.js';
 
 /** Joins sleep at most this long, then look again: a death's notify just before a sleep begins is lost. */
@@ -341,6 +343,40 @@ export function isDead(i32: Int32Array, id: number): boolean {
 /** Worker `id`'s hold word: 0, HOLD_CLAIMING, or the id of the region whose slot it holds. */
 export function heldRegion(i32: Int32Array, id: number): number {
   return Atomics.load(i32, holdWord(id));
+}
+
+/** The fields of a region's descriptor that settling a death reads. */
+export interface RegionRef {
+  readonly id: number;
+  readonly kind: number;
+  readonly doneTarget: number;
+  readonly maxWorker: number;
+}
+
+/** What a death means for the region in flight: nothing (it held no slot, and no slot waits for it to claim). */
+export const DEATH_HARMLESS = 0;
+/** It held a slot of the region, or died claiming one: that slot never finishes, so the join gives up and the team recovers. */
+export const DEATH_BREAKS = 1;
+/** A parallel region (which needs all of its threads at once) counted on it: the region is failed WORKER_LOST, its unclaimed slots skipped. */
+export const DEATH_LOSES = 2;
+/** The region failed or was cancelled and counted on it: its unclaimed slots are claimed and skipped (skipUnclaimed). */
+export const DEATH_SKIPS = 3;
+/** A loop still running counted on it: a replacement worker claims its slots. */
+export const DEATH_REPLACE = 4;
+
+/**
+ * The caller, reaping: settles what the death of worker `id` (marked dead) means for region
+ * `r` in flight (design.md#faults), and returns one of the DEATH_* verdicts. A hold naming a
+ * region that is done is stale (a death between finish and clear). For DEATH_LOSES it has
+ * failed the region already; the slots of DEATH_LOSES and DEATH_SKIPS are the caller's to
+ * skip, and DEATH_REPLACE's replacement its to start.
+ */
+export function settleDeath(i32: Int32Array, id: number, r: RegionRef): number {
+  const hold = heldRegion(i32, id);
+  if ((hold === r.id || hold === HOLD_CLAIMING) && !regionDone(i32, r.doneTarget)) return DEATH_BREAKS;
+  if (id > r.maxWorker || !hasUnclaimed(i32)) return DEATH_HARMLESS;
+  if (r.kind === KIND_REGION && failRegion(i32, WORKER_LOST)) return DEATH_LOSES;
+  return regionFailure(i32) !== 0 ? DEATH_SKIPS : DEATH_REPLACE;
 }
 
 /** Whether worker `id` serves regions. */

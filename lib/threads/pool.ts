@@ -6,24 +6,25 @@
  * deaths and recovery change them.
  */
 import { newChannel, receive, type Port, type Thread } from '../platform/index.js';
-import { CANCELLED, CONTROL_BYTES, HOLD_CLAIMING, KIND_REGION, WORKER_LOST, controlViews, type Control } from '../protocol/control.js';
+import { CANCELLED, CONTROL_BYTES, controlViews, type Control } from '../protocol/control.js';
 import { startTimeout, teamClosed, workerDied } from '../errors.js';
 import { workerExecArgv } from '../platform/exec-argv.js';
 import { hasPrestarted, spawnSupervisor, takePrestarted } from './prestart.js';
 import type { DeathNotice, FromWorker, SupervisorInit, ToSupervisor, ToWorker } from '../protocol/messages.js';
 import type { TeamSettings } from '../options.js';
 import {
+  DEATH_BREAKS,
+  DEATH_LOSES,
+  DEATH_REPLACE,
+  DEATH_SKIPS,
   closeBlock,
   deaths,
   failRegion,
-  hasUnclaimed,
-  heldRegion,
   isDead,
   isServing,
   onlineStamp,
-  regionDone,
-  regionFailure,
   resetWorker,
+  settleDeath,
   skipUnclaimed,
   stopsDone,
   waitOnline,
@@ -59,12 +60,22 @@ interface Member {
   exited: boolean;
 }
 
+/** What the deaths a reap found mean for the region in flight (settleDeath), undefined members when nothing. */
+export interface Verdict {
+  /** The region in flight will never finish (a worker died holding a slot, or the supervisor failed): its join gives up and the team recovers. */
+  failure: Error | undefined;
+  /** The parallel region in flight was lost (failed WORKER_LOST): why. */
+  lost: Error | undefined;
+}
+
 export class Pool {
   readonly #settings: TeamSettings;
   /** What a worker that starts now must be told before it serves: the bodies and `shared` payloads the team knows. */
   readonly #briefing: () => Iterable<ToWorker>;
+  /** The region published and not yet joined, as its fork/join says (read only: deaths during it are its join's to settle). */
+  readonly #inFlight: () => Region | undefined;
   /** The control block (replaced only when recovery cannot clear it in place). */
-  control: Control;
+  #control: Control;
   /** Workers by id (1-based; index 0 unused). */
   #members: (Member | undefined)[] = [];
   /** close() has ended the workers: nothing may start one again. */
@@ -78,26 +89,37 @@ export class Pool {
   #spawnMs = 0;
   #spawnEstimateMs = SPAWN_ESTIMATE_MS;
   /** Loop work the calling thread has done while workers were missing (cold start), ms. */
-  coldWorkMs = 0;
+  #coldWorkMs = 0;
   /** CTRL_DEATHS as last reaped. */
-  deathsSeen = 0;
-  /** CTRL_DONE after the last region published on this control block (int32 arithmetic). */
-  doneTotal = 0;
-  /** The region published and not yet joined, if any. */
-  flight: Region | undefined;
-  /** An error that broke the region in flight (a worker died holding a slot); its join gives up on it. */
-  failure: Error | undefined;
-  /** Why a region marked WORKER_LOST was lost. */
-  lostError: Error | undefined;
-  /** An asynchronous call holds the team (a synchronous call then runs on the calling thread). */
-  asyncInFlight = false;
-  /** The identity message of the region in flight, for workers that start during it. */
-  identityMsg: ToWorker | undefined;
+  #deathsSeen = 0;
+  /** The supervisor failed (never expected): the next reap's verdict carries it. */
+  #broken: Error | undefined;
 
-  constructor(settings: TeamSettings, briefing: () => Iterable<ToWorker>) {
+  /**
+   * `briefing` says what a worker that starts now must be told before it serves (the bodies,
+   * `shared` payloads and reducer identity the team knows); `inFlight`, which region is
+   * published and not yet joined.
+   */
+  constructor(settings: TeamSettings, briefing: () => Iterable<ToWorker>, inFlight: () => Region | undefined) {
     this.#settings = settings;
     this.#briefing = briefing;
-    this.control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+    this.#inFlight = inFlight;
+    this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+  }
+
+  /** The control block (replaced only when recovery cannot clear it in place). */
+  get control(): Control {
+    return this.#control;
+  }
+
+  /** CTRL_DEATHS as last reaped (a synchronous join wakes when it moves). */
+  get deathsSeen(): number {
+    return this.#deathsSeen;
+  }
+
+  /** Counts loop work the calling thread did while workers were missing (the cold start's budget). */
+  addColdWork(ms: number): void {
+    this.#coldWorkMs += ms;
   }
 
   /** Workers started so far (started, not necessarily ready). */
@@ -123,12 +145,6 @@ export class Pool {
     this.#retired = [];
   }
 
-  /** Sends a custom reducer's identity to every worker, and keeps it for workers that start while its region runs. */
-  postIdentity(msg: ToWorker | undefined): void {
-    this.identityMsg = msg;
-    if (msg !== undefined) this.send(msg);
-  }
-
   /** start() for calls already queued, which run even once close() was called. */
   async start(forAsync: boolean, threads: number): Promise<void> {
     const want = threads - 1 + (forAsync ? 1 : 0);
@@ -138,7 +154,7 @@ export class Pool {
       for (;;) {
         const online = this.#serving(want, give);
         if (online < 0) return;
-        const w = waitOnlineAsync(this.control.i32, online, 50);
+        const w = waitOnlineAsync(this.#control.i32, online, 50);
         if (w !== undefined) await w;
       }
     } finally {
@@ -157,14 +173,13 @@ export class Pool {
     // Deaths during a region in flight are its join's to settle (a start made outside the
     // queue, as the text loader's, runs beside queued calls): reaping here could take the
     // region's failure and recover the block under its join. That join reaps soon.
-    if (this.flight !== undefined) return onlineStamp(this.control.i32);
-    this.reap();
-    if (this.failure !== undefined) {
-      const failure = this.failure;
+    if (this.#inFlight() !== undefined) return onlineStamp(this.#control.i32);
+    const failure = this.reap(undefined)?.failure;
+    if (failure !== undefined) {
       this.recover();
       throw failure;
     }
-    const i32 = this.control.i32;
+    const i32 = this.#control.i32;
     const online = onlineStamp(i32);
     let missing = 0;
     for (let id = 1; id <= want; id++) {
@@ -176,19 +191,6 @@ export class Pool {
     return online;
   }
 
-  /**
-   * Claims and finishes, without running, the slots of the failed or cancelled region in
-   * flight that nobody has claimed yet (a worker still starting, or dead, would have). The
-   * caller published that region and has not joined it, so these claims cannot reach a
-   * later region (design.md#faults).
-   */
-  skipUnclaimed(): void {
-    const r = this.flight;
-    if (r === undefined) return;
-    const i32 = this.control.i32;
-    skipUnclaimed(i32, r.doneTarget);
-  }
-
   ensureMember(id: number): boolean {
     if (this.#shutDown) throw teamClosed();
     const m = this.#members[id];
@@ -197,12 +199,11 @@ export class Pool {
     if (m !== undefined) this.#retired.push(m.port);
     const t0 = performance.now();
     const supervisor = this.#supervisorNow();
-    const i32 = this.control.i32;
+    const i32 = this.#control.i32;
     resetWorker(i32, id);
     const { port1, port2 } = newChannel();
     this.#members[id] = { port: port1, exited: false };
     for (const msg of this.#briefing()) port1.postMessage(msg);
-    if (this.identityMsg !== undefined) port1.postMessage(this.identityMsg);
     supervisor.postMessage({ t: 'start', id, port: port2 } satisfies ToSupervisor, [port2 as never]);
     const spent = performance.now() - t0;
     this.#spawnMs += spent;
@@ -219,7 +220,7 @@ export class Pool {
     const supervisor = takePrestarted() ?? spawnSupervisor();
     const { port1, port2 } = newChannel();
     const init: SupervisorInit = {
-      control: this.control.i32.buffer as SharedArrayBuffer,
+      control: this.#control.i32.buffer as SharedArrayBuffer,
       workerUrl: WORKER_URL.href,
       execArgv: workerExecArgv(),
       resourceLimits: this.#settings.resourceLimits ?? {},
@@ -228,8 +229,8 @@ export class Pool {
     supervisor.postMessage({ t: 'init', init } satisfies ToSupervisor, [port2 as never]);
     supervisor.on('error', (err) => {
       // Never expected: without its supervisor the team cannot start or watch workers.
-      this.failure ??= workerDied(0, `the supervisor failed: ${err.message}`, err);
-      wakeJoin(this.control.i32);
+      this.#broken ??= workerDied(0, `the supervisor failed: ${err.message}`, err);
+      wakeJoin(this.#control.i32);
     });
     this.#supervisor = supervisor;
     this.#notices = port1;
@@ -240,21 +241,20 @@ export class Pool {
    * Takes note of workers that died (the supervisor marked them and counted them in
    * CTRL_DEATHS), and settles what each death means for the region in flight
    * (design.md#faults):
-   * - it held a slot of the region, or died claiming: that slot will never finish, so the
-   *   join gives up (#failure) and the team recovers;
-   * - it held none, but the region counted on it to claim (a worker the region uses, and
-   *   slots are still unclaimed): a parallel region, which needs all its threads at once,
-   *   is lost; a failed or cancelled region's slots are claimed and skipped here (the
-   *   caller published the region and has not joined it, so these claims cannot reach a
-   *   later one); a loop still running gets a replacement worker, which claims them.
+   * each is settleDeath's verdict (DEATH_*), which this applies: a failure or a lost region
+   * goes into the verdict returned, for the region's join; unclaimed slots that nobody will
+   * claim are skipped (the caller published the region and has not joined it, so these
+   * claims cannot reach a later one); a loop still running gets a replacement worker.
    * A body's process.exit() gives its slot up first (threads/worker.ts), so that region completes
-   * with the body's error instead.
+   * with the body's error instead. Undefined when nothing happened since the last reap.
    */
-  reap(): void {
-    const i32 = this.control.i32;
+  reap(r: Region | undefined): Verdict | undefined {
+    const i32 = this.#control.i32;
     const count = deaths(i32);
-    if (count === this.deathsSeen) return;
-    this.deathsSeen = count;
+    if (count === this.#deathsSeen && this.#broken === undefined) return undefined;
+    this.#deathsSeen = count;
+    const verdict: Verdict = { failure: this.#broken, lost: undefined };
+    this.#broken = undefined;
     const notes = new Map<number, string>();
     if (this.#notices !== undefined) {
       for (let got = receive(this.#notices); got !== undefined; got = receive(this.#notices)) {
@@ -262,24 +262,30 @@ export class Pool {
         notes.set(notice.id, notice.how);
       }
     }
-    const r = this.flight;
     for (let id = 1; id < this.#members.length; id++) {
       const member = this.#members[id];
       if (member === undefined || member.exited || !isDead(i32, id)) continue;
       // Its port stays open: its last messages (a process.exit() error) are read at the join.
       member.exited = true;
       if (r === undefined) continue;
-      const hold = heldRegion(i32, id);
       const how = notes.get(id) ?? 'it exited';
-      // A hold naming a region that is done is stale (a death between finish and clear).
-      if ((hold === r.id || hold === HOLD_CLAIMING) && !regionDone(i32, r.doneTarget)) {
-        this.failure ??= workerDied(id, how, undefined);
-      } else if (id <= r.maxWorker && hasUnclaimed(i32)) {
-        if (r.kind === KIND_REGION && failRegion(i32, WORKER_LOST)) this.lostError = workerDied(id, how, undefined);
-        if (regionFailure(i32) !== 0) this.skipUnclaimed();
-        else this.ensureMember(id);
+      switch (settleDeath(i32, id, r)) {
+        case DEATH_BREAKS:
+          verdict.failure ??= workerDied(id, how, undefined);
+          break;
+        case DEATH_LOSES:
+          verdict.lost ??= workerDied(id, how, undefined);
+          skipUnclaimed(i32, r.doneTarget);
+          break;
+        case DEATH_SKIPS:
+          skipUnclaimed(i32, r.doneTarget);
+          break;
+        case DEATH_REPLACE:
+          this.ensureMember(id);
+          break;
       }
     }
+    return verdict;
   }
 
   /**
@@ -298,7 +304,7 @@ export class Pool {
     for (let id = 1; id <= want; id++) if (this.#members[id] === undefined || this.#members[id]!.exited) missing++;
     if (missing === 0) return undefined;
     const t0 = performance.now();
-    const budget = this.coldWorkMs;
+    const budget = this.#coldWorkMs;
     return (whole) => {
       if (this.#spawning) return;
       const cheap = this.#supervisor !== undefined || hasPrestarted();
@@ -313,9 +319,9 @@ export class Pool {
     };
   }
 
-  startAll(want: number): undefined {
+  /** Starts workers 1..want now, without waiting for them (the supervisor starts them, off this thread). */
+  startMembers(want: number): void {
     for (let id = 1; id <= want; id++) this.ensureMember(id);
-    return undefined;
   }
 
   /** Starts workers 1..want and blocks until they serve (workers start without the event loop). */
@@ -324,13 +330,8 @@ export class Pool {
     for (;;) {
       const online = this.#serving(want, give);
       if (online < 0) return;
-      waitOnline(this.control.i32, online, 50);
+      waitOnline(this.#control.i32, online, 50);
     }
-  }
-
-  /** Workers for an asynchronous call (ids 1..p), all now: the supervisor starts them, off this thread. */
-  asyncMembers(p: number): void {
-    for (let id = 1; id <= p; id++) this.ensureMember(id);
   }
 
   /**
@@ -341,9 +342,7 @@ export class Pool {
    * bodies and payloads are sent again to the workers that start next.
    */
   recover(): void {
-    this.failure = undefined;
-    this.flight = undefined;
-    const i32 = this.control.i32;
+    const i32 = this.#control.i32;
     // Threads still running stop at their next chunk, sleepers leave.
     failRegion(i32, CANCELLED);
     closeBlock(i32);
@@ -372,15 +371,14 @@ export class Pool {
       this.#supervisor = undefined;
       this.#notices?.close();
       this.#notices = undefined;
-      this.control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
+      this.#control = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
     }
-    this.doneTotal = 0;
-    this.deathsSeen = 0;
+    this.#deathsSeen = 0;
   }
 
   async shutdown(): Promise<void> {
     this.#shutDown = true;
-    const i32 = this.control.i32;
+    const i32 = this.#control.i32;
     closeBlock(i32);
     const members = this.#members.filter((m): m is Member => m !== undefined);
     this.#members = [];
