@@ -1,10 +1,11 @@
 /**
  * A team: the calling thread plus a persistent set of worker threads, and the loops that
  * run on them. This file holds the public methods, the team's lifecycle and the queue of
- * asynchronous calls; the rest is in rooms of its own: call/call.ts (validation), call/fork-join.ts
- * (the caller's fork/join), call/serial.ts (runs on the calling thread alone), threads/pool.ts (the
- * control block and the workers), call/registry.ts (bodies), call/payloads.ts (`shared`). The
- * protocol is in protocol/transitions.ts and docs/design.md.
+ * asynchronous calls; where a call runs is call/dispatch.ts's to say, and the rest is in
+ * files of its own: call/call.ts (validation), call/fork-join.ts (the caller's fork/join),
+ * call/serial.ts (runs on the calling thread alone), threads/pool.ts (the control block and the
+ * workers), call/registry.ts (bodies), call/payloads.ts (`shared`). The protocol is in
+ * protocol/transitions.ts and docs/design.md (its map: design.md#map).
  */
 import { cpuCount } from './platform/index.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';

@@ -7,8 +7,9 @@
 // step in the same order (claimHeld, releaseHeld, endServing, markDead, openRegion,
 // resetForRegion, waitForEpoch, joinSync); the first tests check that each such split does
 // exactly what the function does, so that the model follows lib/protocol/transitions.ts as it changes.
-// The caller's side (Team.#publish, the claim loop of #runSync, its join, #reap,
-// #skipUnclaimed) is written out step by step from lib/team.ts.
+// The caller's side (ForkJoin#publish, the claim loop of ForkJoin#runSync, its join, Pool#reap
+// with settleDeath's verdicts, skipUnclaimed) is written out step by step from
+// lib/call/fork-join.ts and lib/threads/pool.ts.
 //
 // Waits are modelled as Atomics.wait is specified: a thread that waits on a word whose value
 // is still the expected one sleeps until an Atomics.notify of that word (recorded by a
@@ -140,10 +141,10 @@ const DEAD = 2;
 
 // Caller-only fields and bookkeeping, after the threads.
 const G_K = 0; // the region the caller is at (1..regions)
-const G_DEATHS_SEEN = 1; // Team.#deathsSeen
-const G_DONE_TOTAL = 2; // Team.#doneTotal
-const G_EXITED = 3; // Team.#members[id].exited, as a bit mask
-const G_FAILURE = 4; // Team.#failure is set
+const G_DEATHS_SEEN = 1; // Pool#deathsSeen
+const G_DONE_TOTAL = 2; // CTRL_DONE when the last region was published (ForkJoin#publish's doneTarget)
+const G_EXITED = 3; // Pool#members[id].exited, as a bit mask
+const G_FAILURE = 4; // ForkJoin#failure is set
 const G_OUTCOME = 5; // 0 running, 1 done, 2 recovered
 const G_OPENK = 6; // bookkeeping: the region whose CTRL_SLOTS was stored last
 const G_SPURIOUS = 7; // spurious wake-ups left
@@ -590,7 +591,7 @@ class Model {
     for (let slot = 0; slot < this.p; slot++) s[this.ran(k, slot)] = s[this.fin(k, slot)] = 0;
   }
 
-  // ---- the caller (Team.#runSync, #publish, #reap, #skipUnclaimed) ----------------------------
+  // ---- the caller (ForkJoin#runSync, #publish, Pool#reap, skipUnclaimed) ----------------------
 
   callerStep(b: number): string {
     const { i32, s, g, config } = this;

@@ -80,7 +80,7 @@ export class SerialRuns {
     return this.#slots(call, run);
   }
 
-  /** #runSerial's short form: the blocks in one call, no region descriptor, no pieces. */
+  /** run()'s short form: the blocks in one call, no region descriptor, no pieces. */
   #short(call: Call, run: Runner, red: ResolvedReducer | undefined): unknown {
     const n = call.end - call.start;
     const key = CostModel.key(call.body, call.kind);
@@ -117,7 +117,7 @@ export class SerialRuns {
     return result;
   }
 
-  /** #runSerial in full: the slots of a static region, one after the other, as runSlot runs them. */
+  /** run() in full: the slots of a static region, one after the other, as runSlot runs them. */
   #slots(call: Call, run: Runner): unknown {
     // Static blocks: one for a loop, the P slots in order for a reduction, each folding the
     // iterations it folds in a parallel static run (its block, or its round-robin chunks

@@ -2,8 +2,8 @@
  * The pool: a team's control block and the threads on it. It starts workers through the
  * supervisor (lib/threads/supervisor.ts), waits until they serve, takes note of deaths and settles
  * what each means for the region in flight, and recovers a region that will never finish
- * (design.md#faults, #recovery). The region in flight and its failure live here, because
- * deaths and recovery change them.
+ * (design.md#faults, #recovery). It holds no state of the region in flight: the fork/join
+ * owns that, and a reap answers it with a verdict.
  */
 import { newChannel, receive, type Port, type Thread } from '../platform/index.js';
 import { CANCELLED, CONTROL_BYTES, controlViews, type Control } from '../protocol/control.js';
