@@ -303,9 +303,9 @@ export class Team {
   #mapHere(call: Call, map: MapCall): unknown[] {
     const n = call.end - call.start;
     const key = CostModel.key(call.body, call.kind);
-    const t0 = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs) ? performance.now() : -1;
+    const t0 = this.#costs.startSample(key, n, call.settings.serialBelowUs);
     const out = runMapHere(map);
-    if (t0 >= 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / n, false);
+    this.#costs.endSample(key, t0, n);
     return out;
   }
 

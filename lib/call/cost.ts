@@ -63,6 +63,26 @@ export class CostModel {
   }
 
   /**
+   * Starts timing a call of `n` iterations if the model asks for a sample (shouldMeasure):
+   * the clock's reading, or -1 when this call is not timed.
+   */
+  startSample(key: number, n: number, thresholdUs: number): number {
+    return this.shouldMeasure(key, n, thresholdUs) ? performance.now() : -1;
+  }
+
+  /**
+   * Ends a sample started at `t0` (startSample's reading, or any clock reading; -1: none)
+   * over `iterations` iterations, and learns from it. Returns the milliseconds it took (0 when
+   * not timed). `upper` as for learn.
+   */
+  endSample(key: number, t0: number, iterations: number, upper = false): number {
+    if (t0 < 0) return 0;
+    const ms = performance.now() - t0;
+    if (iterations > 0) this.learn(key, (ms * 1e6) / iterations, upper);
+    return ms;
+  }
+
+  /**
    * Takes a sample. `upper` marks a bound from wall time (a whole region's time times its
    * threads): it can only lower the estimate.
    */

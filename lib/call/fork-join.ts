@@ -294,7 +294,7 @@ export class ForkJoin {
       if (timer !== undefined) clearTimeout(timer);
     }
     // Whole-region wall time times the threads bounds the per-iteration cost from above.
-    this.#costs.learn(CostModel.key(bodyId, call.kind), ((performance.now() - t0) * 1e6 * region.p) / (call.end - call.start), true);
+    this.#costs.endSample(CostModel.key(bodyId, call.kind), t0, (call.end - call.start) / region.p, true);
     return this.#collect(call, region, undefined, customPartials(call));
   }
 
@@ -340,8 +340,8 @@ export class ForkJoin {
     scratch.iterations = 0;
     // Timed when the cost model asks for a sample (call/cost.ts: the clock is not free).
     const key = CostModel.key(region.body, call.kind);
-    const measure = hook !== undefined || this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
-    const t0 = measure ? performance.now() : 0;
+    // A cold start always times the caller's work: it is the budget for starting workers.
+    const t0 = hook !== undefined ? performance.now() : this.#costs.startSample(key, call.end - call.start, call.settings.serialBelowUs);
     if (run !== undefined) {
       enterRegion();
       try {
@@ -354,11 +354,8 @@ export class ForkJoin {
         leaveRegion();
       }
     }
-    if (measure) {
-      const busyMs = performance.now() - t0;
-      if (hook !== undefined) this.#pool.addColdWork(busyMs);
-      if (scratch.iterations > 0) this.#costs.learn(key, (busyMs * 1e6) / scratch.iterations, false);
-    }
+    const busyMs = this.#costs.endSample(key, t0, scratch.iterations);
+    if (hook !== undefined) this.#pool.addColdWork(busyMs);
     if (this.#failure === undefined) {
       if (timeout === undefined) {
         while (!joinSync(i32, region.doneTarget, region.spinUs, this.#pool.deathsSeen)) {

@@ -84,8 +84,7 @@ export class SerialRuns {
   #short(call: Call, run: Runner, red: ResolvedReducer | undefined): unknown {
     const n = call.end - call.start;
     const key = CostModel.key(call.body, call.kind);
-    const measure = this.#costs.shouldMeasure(key, n, call.settings.serialBelowUs);
-    const t0 = measure ? performance.now() : 0;
+    const t0 = this.#costs.startSample(key, n, call.settings.serialBelowUs);
     const sync = this.#serialSync;
     // ctx.cancelled reads it: a timed-out or failed serial run before this one left it set.
     sync[CTRL_ERROR] = 0;
@@ -106,7 +105,7 @@ export class SerialRuns {
     }
     leaveRegion();
     // Iterations run, the failed block's too, as the full form counts them.
-    if (measure && scratch.iterations > 0) this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
+    this.#costs.endSample(key, t0, scratch.iterations);
     if (failed) {
       // An error from combining partials is thrown as is, as in a parallel run.
       if (scratch.slot < 0) throw thrown;
@@ -139,8 +138,7 @@ export class SerialRuns {
     const scratch = this.#serialScratch;
     scratch.iterations = 0;
     const key = CostModel.key(region.body, call.kind);
-    const measure = this.#costs.shouldMeasure(key, call.end - call.start, call.settings.serialBelowUs);
-    const t0 = measure ? performance.now() : 0;
+    const t0 = this.#costs.startSample(key, call.end - call.start, call.settings.serialBelowUs);
     const red = call.reducer;
     // Built-in partials are combined as they come, left to right (combine()'s order); a
     // custom reducer's are combined after the region, as in a parallel run (its combine
@@ -179,9 +177,7 @@ export class SerialRuns {
     } finally {
       leaveRegion();
     }
-    if (measure && scratch.iterations > 0) {
-      this.#costs.learn(key, ((performance.now() - t0) * 1e6) / scratch.iterations, false);
-    }
+    this.#costs.endSample(key, t0, scratch.iterations);
     if (error !== undefined) throw rebuildError(error);
     if (sync[CTRL_ERROR] === CANCELLED) throw timeoutError(timeout!, false);
     return partials !== undefined ? combine(red!, partials, region.p) : result;
