@@ -4,7 +4,14 @@
 // the first 1,000 calls and after the run are printed; the run fails when the final RSS
 // exceeds the early one by more than 10% (something registered per call and kept forever).
 //
-//   npm run soak -- [--sync N] [--async N] [--threads T] [--seed N]
+// Faults are injected among the asynchronous calls, one every `--faultEvery` of them (0: none),
+// in turn: a body that throws (the call rejects, the team goes on), a body that calls
+// process.exit() on a worker (the worker is replaced) and an endless body under a timeout
+// (its workers are terminated and the team recovers). Each faulty call must reject with its
+// fault's error class; the calls after it are checked exactly like the others, and the RSS
+// samples span the recoveries, so a thread or port kept per recovery shows as growth.
+//
+//   npm run soak -- [--sync N] [--async N] [--threads T] [--seed N] [--faultEvery N]
 //
 // It runs under --expose-gc (the calling thread's heap is collected before each sample) and
 // --max-semi-space-size=1, and starts itself again with them when they are missing. V8 grows
@@ -25,11 +32,11 @@ if (missing.length > 0) {
   process.exit(child.status ?? 1);
 }
 
-const opts = { sync: 100000, async: 10000, threads: Math.min(4, Math.max(2, availableParallelism())), seed: 1 };
+const opts = { sync: 100000, async: 10000, threads: Math.min(4, Math.max(2, availableParallelism())), seed: 1, faultEvery: 250 };
 for (let k = 2; k < process.argv.length; k += 2) {
   const name = process.argv[k].replace(/^--/, '');
   const v = Number(process.argv[k + 1]);
-  if (!(name in opts) || !Number.isInteger(v) || v < 0) throw new RangeError(`usage: soak.mjs [--sync N] [--async N] [--threads T] [--seed N], got ${process.argv[k]} ${process.argv[k + 1]}`);
+  if (!(name in opts) || !Number.isInteger(v) || v < 0) throw new RangeError(`usage: soak.mjs [--sync N] [--async N] [--threads T] [--seed N] [--faultEvery N], got ${process.argv[k]} ${process.argv[k + 1]}`);
   opts[name] = v;
 }
 
@@ -142,6 +149,26 @@ function plan(payload, sync) {
   }
 }
 
+// Faulty calls, in turn; each must reject with `name`.
+const FAULTS = [
+  { kind: 'throw', name: 'Error', run: () => team.parallelFor(0, 64, (i) => { if (i === 37) throw new Error('soak fault'); }, { serialBelowUs: 0 }) },
+  { kind: 'exit', name: 'WorkerDiedError', run: () => team.parallelFor(0, 64, (i) => { if (i === 5) process.exit(3); }, { serialBelowUs: 0 }) },
+  { kind: 'endless', name: 'TimeoutError', run: () => team.parallelFor(0, 2, () => { for (;;); }, { serialBelowUs: 0, timeout: 20 }) },
+];
+const faults = { injected: 0, rejectedRight: 0, byKind: {} };
+async function injectFault() {
+  const f = FAULTS[faults.injected % FAULTS.length];
+  faults.injected++;
+  faults.byKind[f.kind] = (faults.byKind[f.kind] ?? 0) + 1;
+  try {
+    await f.run();
+    check(false, `fault ${f.kind} resolved instead of rejecting`);
+  } catch (err) {
+    if (err?.name === f.name) faults.rejectedRight++;
+    else check(false, `fault ${f.kind} rejected with ${err?.name}: ${err?.message}, want ${f.name}`);
+  }
+}
+
 const t0 = performance.now();
 let calls = 0;
 let early;
@@ -188,8 +215,10 @@ while (syncDone < opts.sync || asyncDone < opts.async) {
       kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
       counted();
     });
+    const before = asyncDone;
     asyncDone += m;
     left -= m;
+    if (opts.faultEvery > 0 && Math.floor(asyncDone / opts.faultEvery) > Math.floor(before / opts.faultEvery)) await injectFault();
   }
 }
 const seconds = (performance.now() - t0) / 1000;
@@ -206,6 +235,7 @@ console.log(
   `soak: ${calls} calls (${syncDone} sync, ${asyncDone} async) on one team of ${opts.threads} threads in ${seconds.toFixed(1)} s; ` +
     `${version} body versions; kinds ${JSON.stringify(kinds)}; wrong results ${wrong}`,
 );
-const ok = wrong === 0 && growth <= 10;
+console.log(`soak: faults injected ${faults.injected} (${JSON.stringify(faults.byKind)}), rejected with the right class ${faults.rejectedRight}`);
+const ok = wrong === 0 && growth <= 10 && faults.rejectedRight === faults.injected;
 console.log(ok ? 'soak: OK' : `soak: FAILED (${wrong} wrong results, RSS ${growth.toFixed(1)}%)`);
 process.exitCode = ok ? 0 : 1;
