@@ -321,7 +321,8 @@ export class Team {
       for (const x of tail as unknown[]) head.push(x);
       return head;
     };
-    return form.forAsync ? (this.#run(rest, ASYNC, undefined) as Promise<unknown>).then(append) : append(this.#run(rest, SYNC, undefined));
+    // The rest may run here too (a value) or on the team (a promise, for an asynchronous call).
+    return form.forAsync ? Promise.resolve(this.#run(rest, ASYNC, undefined)).then(append) : append(this.#run(rest, SYNC, undefined));
   }
 
   /** What a worker that starts now must be told before it serves: the bodies, `shared` payloads and reducer identity in use. */
