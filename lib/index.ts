@@ -25,7 +25,19 @@ export { Mutex, Barrier, atomicAddFloat64, wtime } from './sync.js';
 export type { RegionBody, RegionOptionsOf } from './types.js';
 export type { Schedule } from './run/schedule.js';
 export type { Reducer, ReducerName, CustomReducer } from './run/reducers.js';
-export type { BodyErrorInfo } from './errors.js';
+export type { BodyErrorInfo, ErrorCode } from './errors.js';
+export {
+  CODES as ERROR_CODES,
+  ParaforTypeError,
+  ParaforRangeError,
+  TeamClosedError,
+  TimeoutError,
+  WorkerDiedError,
+  StartTimeoutError,
+  TeamBusyError,
+  InternalError,
+  TextFileError,
+} from './errors.js';
 export { insideRegion as inParallel } from './run/state.js';
 
 export { getDefaultTeam, numThreads } from './default-team.js';
@@ -209,4 +221,3 @@ export type { LineFold } from './text/loader.js';
 export { partitionLines } from './text/file.js';
 export type { TextFile } from './text/text-file.js';
 export type { LoadTextOptions, ReduceLinesOptions, LineEncoding } from './text/options.js';
-export type { TextFileError } from './text/errors.js';
