@@ -200,7 +200,9 @@ export function sectionsSync<S, const F extends readonly SectionFn<S>[]>(functio
 
 /**
  * `fn(item, index, shared)` for every item on the default team (Python's Pool.map). Items
- * and results travel by structured clone; a small or cheap map runs on the calling thread.
+ * travel as `shared` does (numbers, strings, plain objects and arrays, shared memory: no Map,
+ * Date or class instance) and reach `fn` frozen; results come back by structured clone (no
+ * functions or symbols). A small or cheap map runs on the calling thread.
  * @returns a promise of the results, in order
  */
 export function parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
