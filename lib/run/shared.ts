@@ -9,7 +9,8 @@
  * bulk data belongs in typed arrays, not in plain arrays.
  */
 import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
-import { notMapItem, notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
+import { notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
+import { notMapItem } from '../errors.js';
 
 const OBJECT_MARK = Symbol('object');
 const ARRAY_MARK = Symbol('array');
