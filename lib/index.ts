@@ -17,7 +17,7 @@ export { moduleBody } from './run/body.js';
 export type { ModuleBody } from './run/body.js';
 export { sharedArray } from './shared-array.js';
 export type { TypedArrayConstructor } from './shared-array.js';
-export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf } from './types.js';
+export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, SharedView } from './types.js';
 export type { LoopOptions, TeamOptions, WaitPolicy } from './options.js';
 export type { LoopContext, RegionContext, WorkshareOptions } from './run/context.js';
 export type { SectionFn, SectionResults, MapFn } from './call/constructs.js';
@@ -25,7 +25,19 @@ export { Mutex, Barrier, atomicAddFloat64, wtime } from './sync.js';
 export type { RegionBody, RegionOptionsOf } from './types.js';
 export type { Schedule } from './run/schedule.js';
 export type { Reducer, ReducerName, CustomReducer } from './run/reducers.js';
-export type { BodyErrorInfo } from './errors.js';
+export type { BodyErrorInfo, ErrorCode } from './errors.js';
+export {
+  CODES as ERROR_CODES,
+  ParaforTypeError,
+  ParaforRangeError,
+  TeamClosedError,
+  TimeoutError,
+  WorkerDiedError,
+  StartTimeoutError,
+  TeamBusyError,
+  InternalError,
+  TextFileError,
+} from './errors.js';
 export { insideRegion as inParallel } from './run/state.js';
 
 export { getDefaultTeam, numThreads } from './default-team.js';
@@ -188,7 +200,9 @@ export function sectionsSync<S, const F extends readonly SectionFn<S>[]>(functio
 
 /**
  * `fn(item, index, shared)` for every item on the default team (Python's Pool.map). Items
- * and results travel by structured clone; a small or cheap map runs on the calling thread.
+ * travel as `shared` does (numbers, strings, plain objects and arrays, shared memory: no Map,
+ * Date or class instance) and reach `fn` frozen; results come back by structured clone (no
+ * functions or symbols). A small or cheap map runs on the calling thread.
  * @returns a promise of the results, in order
  */
 export function parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
@@ -209,4 +223,3 @@ export type { LineFold } from './text/loader.js';
 export { partitionLines } from './text/file.js';
 export type { TextFile } from './text/text-file.js';
 export type { LoadTextOptions, ReduceLinesOptions, LineEncoding } from './text/options.js';
-export type { TextFileError } from './text/errors.js';

@@ -2,7 +2,7 @@
  * sharedArray: a typed array on a SharedArrayBuffer, the way to hand a body memory that every
  * thread sees (and writes) directly.
  */
-import { badOption, notInteger } from './errors.js';
+import { badOption, cannotAllocate, notInteger } from './errors.js';
 
 /** The typed-array constructors sharedArray accepts. */
 export type TypedArrayConstructor =
@@ -84,15 +84,25 @@ export function sharedArray<C extends TypedArrayConstructor>(
   }
   if (typeof lengthOrValues === 'number') {
     if (!Number.isSafeInteger(lengthOrValues) || lengthOrValues < 0) throw notInteger('length', lengthOrValues, 'an integer >= 0');
-    const buffer = new SharedArrayBuffer(lengthOrValues * Ctor.BYTES_PER_ELEMENT);
-    return new (Ctor as unknown as SharedCtor)(buffer) as SharedTypedArray<C>;
+    return new (Ctor as unknown as SharedCtor)(allocate(Ctor, lengthOrValues)) as SharedTypedArray<C>;
   }
   if (lengthOrValues === null || typeof lengthOrValues !== 'object') {
     throw badOption('lengthOrValues', lengthOrValues, 'a length or an array-like of values');
   }
   const values = Array.isArray(lengthOrValues) || ArrayBuffer.isView(lengthOrValues) ? lengthOrValues : Array.from(lengthOrValues as Iterable<number>);
   const length = (values as ArrayLike<unknown>).length;
-  const out = new (Ctor as unknown as SharedCtor)(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) as SharedTypedArray<C>;
+  const out = new (Ctor as unknown as SharedCtor)(allocate(Ctor, length)) as SharedTypedArray<C>;
   (out as unknown as { set(v: ArrayLike<unknown>): void }).set(values as ArrayLike<unknown>);
   return out;
+}
+
+/** A SharedArrayBuffer for `length` elements of Ctor; a length too large for one says so in parafor's words, not V8's. */
+function allocate(Ctor: TypedArrayConstructor, length: number): SharedArrayBuffer {
+  const bytes = length * Ctor.BYTES_PER_ELEMENT;
+  try {
+    return new SharedArrayBuffer(bytes);
+  } catch (thrown) {
+    if (!(thrown instanceof RangeError) && (thrown as Error)?.name !== 'RangeError') throw thrown;
+    throw cannotAllocate(Ctor.name, length, bytes, (thrown as Error).message);
+  }
 }

@@ -17,20 +17,42 @@ import type { LoopContext, RegionContext } from './run/context.js';
  */
 export type SyncResult = void | undefined | null | string | number | boolean | bigint | symbol | (object & { readonly then?: never });
 
-/** A result type R, required to be synchronous (SyncResult); `unknown` stays allowed, as it says nothing. */
-export type NoPromise<R> = unknown extends R ? R : R & SyncResult;
+/** What the compiler says of a promise where a synchronous result is due. */
+type NotSync = 'parafor: bodies, folds and map functions must be synchronous (parafor does not await what they return); do the asynchronous work before the call';
+
+/**
+ * A result type R, required to be synchronous (SyncResult); `unknown` stays allowed, as it
+ * says nothing. A promise gets a one-line error naming the rule (NotSync).
+ */
+export type NoPromise<R> = unknown extends R ? R : R extends PromiseLike<unknown> ? NotSync : R & SyncResult;
+
+/**
+ * What a body sees of `shared`: shared memory (SharedArrayBuffers, typed arrays) as it is,
+ * and plain objects and arrays read-only, as they are frozen on every thread at run time
+ * (a write would change one thread's copy only). Results go in shared memory.
+ *
+ * The body types below are written as methods (`{ body(...): R }['body']`), whose
+ * parameters TypeScript checks both ways: a body whose `shared` parameter is annotated with
+ * a mutable type of the same shape (`s: typeof shared`) still fits, while a body whose
+ * parameters are left to inference sees the read-only view.
+ */
+export type SharedView<S> = unknown extends S
+  ? S
+  : S extends Primitive | SharedArrayBuffer | AnyTypedArray | ((...args: never[]) => unknown)
+    ? S
+    : { readonly [K in keyof S]: SharedView<S[K]> };
 
 /** The per-index body: called once for every index i of the loop. */
-export type LoopBody<S = unknown> = ((i: number, shared: S, ctx: LoopContext) => SyncResult) | ModuleBody;
+export type LoopBody<S = unknown> = { body(i: number, shared: SharedView<S>, ctx: LoopContext): SyncResult }['body'] | ModuleBody;
 
 /** The range body: called with chunks [lo, hi) that together cover the loop, once each. */
-export type RangeBody<S = unknown> = ((lo: number, hi: number, shared: S, ctx: LoopContext) => SyncResult) | ModuleBody;
+export type RangeBody<S = unknown> = { body(lo: number, hi: number, shared: SharedView<S>, ctx: LoopContext): SyncResult }['body'] | ModuleBody;
 
 /** The per-index fold of a reduction: returns the new accumulator (never a promise). */
-export type Fold<A, S = unknown> = ((acc: A, i: number, shared: S, ctx: LoopContext) => NoPromise<A>) | ModuleBody;
+export type Fold<A, S = unknown> = { fold(acc: A, i: number, shared: SharedView<S>, ctx: LoopContext): NoPromise<A> }['fold'] | ModuleBody;
 
 /** The range fold of a reduction: folds the chunk [lo, hi) into acc and returns it (never a promise). */
-export type RangeFold<A, S = unknown> = ((acc: A, lo: number, hi: number, shared: S, ctx: LoopContext) => NoPromise<A>) | ModuleBody;
+export type RangeFold<A, S = unknown> = { fold(acc: A, lo: number, hi: number, shared: SharedView<S>, ctx: LoopContext): NoPromise<A> }['fold'] | ModuleBody;
 
 type Primitive = string | number | boolean | bigint | null | undefined;
 
@@ -110,7 +132,7 @@ export type LoopOptionsOf<S> = Omit<LoopOptions<S>, 'shared'> & {
 };
 
 /** The body of a parallel region: runs once on every thread, with the region's constructs on ctx. */
-export type RegionBody<S = unknown> = ((shared: S, ctx: RegionContext) => SyncResult) | ModuleBody;
+export type RegionBody<S = unknown> = { body(shared: SharedView<S>, ctx: RegionContext): SyncResult }['body'] | ModuleBody;
 
 /** Options of a parallel region: a loop's options less the schedule (use ctx.for's). */
 export type RegionOptionsOf<S> = Omit<LoopOptionsOf<S>, 'schedule' | 'chunk' | 'serialBelowUs'>;

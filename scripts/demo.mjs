@@ -1,14 +1,18 @@
 // The Python multiprocessing tutorial, retold with parafor and measured on this machine.
 //
-//   npm run demo                    the whole tour, about a minute on 2 cores
+//   npm run demo                    the whole tour: about 5 s on an idle 2-core machine once built, 20 s on a busy one;
+//                                   the first run builds parafor first (15-50 s more on 2 cores)
 //   npm run demo -- FILE            step 6 reads FILE (e.g. t8.shakespeare.txt) instead of a generated text
-//   npm run demo -- --quick         small sizes, a few seconds (PARAFOR_DEMO_QUICK=1 does the same)
+//   npm run demo -- --quick         small sizes, about 3 s (PARAFOR_DEMO_QUICK=1 does the same)
+//   npm run demo -- --svg FILE      writes the SVG chart to FILE (by default it goes to a new temporary folder)
 //   node scripts/demo.mjs --no-build  no build check (spec/demo.spec.ts runs the tree it built)
 //
 // The story goes to stdout; progress goes to stderr. It builds parafor first when dist/ is
-// missing or older than lib/, and ends with a terminal chart and an SVG of step 6's speedup
-// written to the current directory. Every number printed is measured in this run; the
-// verdicts are computed from them. docs/tutorial.md walks through the same steps.
+// missing or older than lib/, and ends with a terminal chart and an SVG of step 6's speedup,
+// written to a new folder under the system's temporary directory unless --svg names a file.
+// Every number printed is measured in this run; the verdicts are computed from them, and
+// every comparison is between runs that differ in one thing only. docs/tutorial.md walks
+// through the same steps.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,9 +27,22 @@ const PY = { cpus: 4, pool1Ms: 9.77, pool2Ms: 28.1, readS: [4.19, 1.99, 1.27, 0.
 
 // ---- arguments and build ---------------------------------------------------------------
 
+// The machine's load before the demo runs anything (step 5 reports it; later, the demo's
+// own build and steps would be in it).
+const loadAtStart = os.loadavg();
 const args = process.argv.slice(2);
-const flags = args.filter((a) => a.startsWith('--'));
-const files = args.filter((a) => !a.startsWith('--'));
+const flags = [];
+const files = [];
+let svgArg;
+for (let k = 0; k < args.length; k++) {
+  const a = args[k];
+  if (a === '--svg') {
+    svgArg = args[++k];
+    if (svgArg === undefined || svgArg.startsWith('--')) usage('--svg needs a file name');
+  } else if (a.startsWith('--svg=')) svgArg = a.slice('--svg='.length);
+  else if (a.startsWith('--')) flags.push(a);
+  else files.push(a);
+}
 for (const f of flags) if (f !== '--quick' && f !== '--no-build') usage(`unknown option ${f}`);
 if (files.length > 1) usage('give at most one text file');
 const quick = flags.includes('--quick') || process.env.PARAFOR_DEMO_QUICK === '1';
@@ -33,9 +50,11 @@ const quick = flags.includes('--quick') || process.env.PARAFOR_DEMO_QUICK === '1
 const here = process.env.npm_lifecycle_event === 'demo' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
 const textFile = files[0] === undefined ? undefined : path.resolve(here, files[0]);
 if (textFile !== undefined && !fs.existsSync(textFile)) usage(`no such file: ${textFile}`);
+const svgFile = svgArg === undefined ? undefined : path.resolve(here, svgArg);
+if (svgFile !== undefined && !fs.existsSync(path.dirname(svgFile))) usage(`no such folder for the SVG: ${path.dirname(svgFile)}`);
 
 function usage(msg) {
-  process.stderr.write(`demo: ${msg}\nusage: npm run demo [-- [--quick] [--no-build] [FILE]]\n`);
+  process.stderr.write(`demo: ${msg}\nusage: npm run demo [-- [--quick] [--no-build] [--svg FILE] [TEXT_FILE]]\n`);
   process.exit(2);
 }
 
@@ -95,7 +114,8 @@ function heading(n, title) {
 
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const us = (x) => (x >= 1000 ? `${ms(x / 1000)} ms` : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)} us`);
-const ratio = (x) => `${x.toFixed(2)}x`;
+/** A ratio to the precision that run-to-run noise leaves: 0.53x, 1.8x, 12x, 8100x. */
+const ratio = (x) => `${x < 0.995 ? x.toFixed(2) : x < 9.95 ? x.toFixed(1) : Number(x.toPrecision(2)).toString()}x`;
 
 function median(values) {
   const v = [...values].sort((a, b) => a - b);
@@ -221,29 +241,41 @@ for (let r = 0; r < coldRounds; r++) {
 }
 
 const checks = [];
+// Like with like: the threads lesson compares the same forced parallel map on 1 and on N
+// threads (serialBelowUs: 0, so neither runs on the calling thread by the serial fallback),
+// as Python's Pool(1) and Pool(2) are the same pool at two sizes; the fallback's lesson
+// compares parafor's default with the plain loop that it runs instead.
+const forced = { serialBelowUs: 0 };
+// The forced runs square with a function of their own source: parafor learns a function's
+// cost per source, and a forced run's timing must not steer the default run's choice.
+const squareForced = (v) => v * v;
 const tiny = [
   { name: 'plain loop, items.map(x => x * x)', run: () => checks.push(items.map((x) => x * x)) },
-  { name: 'parallelMap, 1 thread', run: () => checks.push(team.parallelMapSync(items, (x) => x * x, { numThreads: 1 })) },
-  { name: `parallelMap, ${threads} threads`, run: () => checks.push(team.parallelMapSync(items, (x) => x * x)) },
-  { name: `parallelMap, ${threads} threads, serialBelowUs: 0`, run: () => checks.push(team.parallelMapSync(items, (x) => x * x, { serialBelowUs: 0 })) },
-  { name: 'one postMessage per item to a worker', run: async () => checks.push(await poolMap(items)) },
+  { name: 'parallelMap, default options', run: () => checks.push(team.parallelMapSync(items, (x) => x * x)) },
+  { name: 'parallelMap, 1 thread, serialBelowUs: 0', run: () => checks.push(team.parallelMapSync(items, squareForced, { ...forced, numThreads: 1 })) },
+  { name: `parallelMap, ${threads} threads, serialBelowUs: 0`, run: () => checks.push(team.parallelMapSync(items, squareForced, forced)) },
 ];
-const tinyUs = await timeCases(tiny, quick ? 20 : 300, 'maps of 1000 squares');
+// The message pool is timed on its own: its thousand messages a round leave work behind (the
+// garbage of a thousand messages) that would land on whichever case ran next.
+const tinyUs = [
+  ...(await timeCases(tiny, quick ? 20 : 300, 'maps of 1000 squares')),
+  ...(await timeCases([{ run: async () => checks.push(await poolMap(items)) }], quick ? 20 : 100, 'one message per item')),
+];
+tiny.push({ name: 'one postMessage per item to a worker' });
 await pool.terminate();
 if (!checks.every(sameSquares)) failures++;
 say(`cold, like the tutorial's figures (which include starting the pool): a fresh team of ${threads} and one map took ${ms(median(cold))} ms, against Pool(2)'s ${PY.pool2Ms} ms there`);
-say(`here, a map of 1000 squares (median of ${quick ? 20 : 300} interleaved rounds; the first ${coldRounds === 1 ? 'row is one cold run' : `row is the median of ${coldRounds} cold runs`}):`);
+say(`here, a map of 1000 squares (median of ${quick ? 20 : 300} interleaved rounds; the first ${coldRounds === 1 ? 'row is one cold run' : `row is the median of ${coldRounds} cold runs`}, the last ${quick ? 20 : 100} rounds of its own):`);
 const tinyRows = [{ name: `fresh team of ${threads} + parallelMap + close`, us: median(cold) * 1000 }, ...tiny.map((c, i) => ({ name: c.name, us: tinyUs[i] }))];
-for (const row of tinyRows) say(`  ${row.name.padEnd(48)} ${us(row.us).padStart(9)}   ${ratio(row.us / tinyUs[0]).padStart(8)} the plain loop`);
-const [plainUs, oneUs, allUs, forcedUs, postUs] = tinyUs;
+for (const row of tinyRows) say(`  ${row.name.padEnd(48)} ${us(row.us).padStart(9)}   ${ratio(row.us / tinyUs[0]).padStart(7)} the plain loop`);
+const [plainUs, defaultUs, oneUs, allUs, postUs] = tinyUs;
 say(
-  `so: at ${threads} threads parallelMap took ${ratio(allUs / oneUs)} the time it took on 1 thread and ${ratio(allUs / plainUs)} the plain loop's; ` +
-    `forced onto ${threads} threads it took ${ratio(forcedUs / oneUs)} the 1-thread time; one message per item took ${ratio(postUs / allUs)} parafor's time.`,
+  `the threads lesson, like Pool(1) against Pool(2): with serialBelowUs: 0 on both, the tiny map on ${threads} threads took ${ratio(allUs / oneUs)} its time on 1 thread ` +
+    `(${allUs > oneUs * 1.1 ? 'more threads cost more than they save on work this small' : allUs < oneUs * 0.9 ? 'more threads saved time even on work this small, in this run' : 'about the same: on work this small the threads save nothing'}).`,
 );
 say(
-  allUs <= oneUs * 1.1
-    ? 'tiny work no longer costs more on more threads: after its first call parafor has timed the function, and it runs a map this small on the calling thread (the serial fallback, serialBelowUs).'
-    : `the tiny map at ${threads} threads was slower than on 1 thread in this run.`,
+  `the serial fallback: with its default options, after its first call has timed the function, parafor runs a map this small on the calling thread: ` +
+    `${ratio(defaultUs / plainUs)} the plain loop's time, where one message per item to a worker took ${ratio(postUs / plainUs)}.`,
 );
 
 // Heavier items: each a few milliseconds of arithmetic.
@@ -263,11 +295,16 @@ say(`heavier items: ${heavyN} items of ${heavyWork.toLocaleString('en-US')} squa
 
 // 5. Know your machine ---------------------------------------------------------------------------
 heading(5, 'not every machine gives you many CPUs: know yours and its other users');
-const load = os.loadavg();
-say(`this machine: ${cpuCount()} CPUs for Node, load average ${load.map((x) => x.toFixed(2)).join(' / ')} (1 / 5 / 15 min)`);
+say(`this machine: ${cpuCount()} CPUs for Node, load average ${loadAtStart.map((x) => x.toFixed(2)).join(' / ')} (1 / 5 / 15 min, read before the demo ran anything)`);
+// What other programs use now: the CPUs' busy time over a pause of this demo (its team's
+// workers are asleep by then), from the kernel's per-CPU counters.
+progress('measuring what other programs use, for half a second');
+await new Promise((resolve) => setTimeout(resolve, 200));
+const busyOthers = await busyCpus(500);
+say(`while this demo paused for 0.5 s, other programs kept ${busyOthers.toFixed(1)} of ${os.cpus().length} CPUs busy`);
 say(
-  load[0] > cpuCount() * 0.75
-    ? `other programs keep about ${load[0].toFixed(1)} CPUs busy: parallel speedups here will be below what the core count promises`
+  busyOthers >= 0.5
+    ? `other programs keep about ${busyOthers.toFixed(1)} CPUs busy: parallel speedups here will be below what the core count promises`
     : 'the machine is mostly idle: speedups should come close to the core count when the work is large enough',
 );
 say('set the team size with PARAFOR_NUM_THREADS (or OMP_NUM_THREADS) or new Team({ numThreads }); a team larger than the core count does not spin');
@@ -362,7 +399,7 @@ for (let i = 0; i < threads; i++) {
   const b = bar(speedups[i], threads, 32);
   say(`  ${String(counts[i]).padStart(2)} thread${counts[i] === 1 ? ' ' : 's'} ${b}| ${ratio(speedups[i])}`);
 }
-const svgPath = path.join(here, SVG_NAME);
+const svgPath = svgFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parafor-demo-')), SVG_NAME);
 fs.writeFileSync(svgPath, speedupSvg(counts, speedups));
 say(`wrote ${svgPath} (the text step's speedup by thread count)`);
 
@@ -370,6 +407,21 @@ await team.close();
 say();
 say(failures === 0 ? 'all results checked: the parallel answers equal the serial ones' : `${failures} check(s) FAILED`);
 process.exitCode = failures === 0 ? 0 : 1;
+
+/** How many CPUs were busy, on average, over the next `ms` milliseconds (all processes). */
+async function busyCpus(ms) {
+  const total = () => os.cpus().reduce((acc, c) => {
+    const t = c.times;
+    acc.busy += t.user + t.nice + t.sys + t.irq;
+    acc.all += t.user + t.nice + t.sys + t.irq + t.idle;
+    return acc;
+  }, { busy: 0, all: 0 });
+  const a = total();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = total();
+  const all = b.all - a.all;
+  return all > 0 ? ((b.busy - a.busy) / all) * os.cpus().length : 0;
+}
 
 /** A line chart of speedup against thread count, with the ideal (speedup = threads) dashed. */
 function speedupSvg(ts, ss) {
@@ -394,7 +446,7 @@ function speedupSvg(ts, ss) {
   svg.push(`<text x="${(left + W - right) / 2}" y="${H - 8}" text-anchor="middle">threads (${os.cpus().length} CPUs, ${esc(os.cpus()[0]?.model ?? '')})</text>`);
   svg.push(`<polyline fill="none" stroke="#999" stroke-dasharray="5 4" points="${pts(ts.map((t) => [t, t]))}"/>`);
   svg.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2.5" points="${pts(ts.map((t, i) => [t, ss[i]]))}"/>`);
-  ts.forEach((t, i) => svg.push(`<circle cx="${px(t)}" cy="${py(ss[i])}" r="4" fill="#1f77b4"><title>${t} threads: ${ss[i].toFixed(2)}x</title></circle>`));
+  ts.forEach((t, i) => svg.push(`<circle cx="${px(t)}" cy="${py(ss[i])}" r="4" fill="#1f77b4"><title>${t} threads: ${ratio(ss[i])}</title></circle>`));
   svg.push('</svg>');
   return `${svg.join('\n')}\n`;
 }

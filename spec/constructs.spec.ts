@@ -245,8 +245,12 @@ describe('parallelMap', () => {
 
   test('a map run on the calling thread still refuses what a parallel run could not send, and names the item that threw', async () => {
     const fn = (x: unknown) => x;
-    expect(() => team.parallelMapSync([1, () => 2], fn, { if: false })).toThrow(/^`shared\.items\[1\]` cannot be shared with worker threads, got/);
-    expect(() => team.parallelMapSync([1, 2], fn, { if: false, shared: { f: Symbol('no') } as never })).toThrow(/^`shared\.shared\.f` cannot be shared with worker threads/);
+    // The paths name what the user wrote: `items[k]` and `shared`, not the payload that carries them.
+    for (const options of [{ if: false }, { serialBelowUs: 0 }]) {
+      expect(() => team.parallelMapSync([1, () => 2], fn, options)).toThrow(/^`items\[1\]` cannot be sent to worker threads, got function \(anonymous\): parallelMap items may be /);
+      expect(() => team.parallelMapSync([1, 2], fn, { ...options, shared: { f: Symbol('no') } as never })).toThrow(/^`shared\.f` cannot be shared with worker threads/);
+      expect(() => team.parallelMapSync([{ a: 1 }, 2], fn, { ...options, shared: { f: Symbol('no') } as never })).toThrow(/^`shared\.f` cannot be shared with worker threads/);
+    }
     for (const options of [{ if: false }, { serialBelowUs: 0 }]) {
       let thrown: unknown;
       try {

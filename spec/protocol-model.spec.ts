@@ -1279,10 +1279,13 @@ describe('the model steps as lib/protocol/transitions.ts does', () => {
   });
 });
 
+/** Summaries and expected counterexamples: printed with PARAFOR_TRACE=1 (a failure prints its own trace). */
+const trace = (text: string): void => void (process.env.PARAFOR_TRACE === '1' && console.log(text));
+
 describe('every interleaving of the protocol, with deaths and spurious wake-ups', () => {
   const results: Result[] = [];
   afterAll(() => {
-    for (const r of results) console.log(report(r));
+    for (const r of results) trace(report(r));
   });
 
   test('2 threads (caller, worker 1), 2 regions, every interleaving: no slot runs twice or is lost, no join returns early or hangs', () => {
@@ -1299,7 +1302,7 @@ describe('every interleaving of the protocol, with deaths and spurious wake-ups'
   test('the protocol before the fix (hold cleared before the finish, an unsliced join): both hangs are found', () => {
     const r = explore({ ...CURRENT, name: '2 threads, before the fix', workers: 1, regions: 2, preemptions: Infinity, spurious: 1, fixed: false, known: GAPS_BEFORE_THE_FIX });
     results.push(r);
-    for (const [kind, v] of r.kinds) console.log(`before the fix, ${v.count} x ${kind}; the first: ${traceText(v.first)}`);
+    for (const [kind, v] of r.kinds) trace(`before the fix, ${v.count} x ${kind}; the first: ${traceText(v.first)}`);
     expect([...r.kinds.keys()].sort()).toEqual(GAPS_BEFORE_THE_FIX);
   });
 
@@ -1327,7 +1330,7 @@ describe('every interleaving of the protocol, with deaths and spurious wake-ups'
     const caught = [...r.kinds];
     expect(caught.length).toBeGreaterThan(0);
     const first = caught[0]![1].first;
-    console.log(`legacy exit hook, the first counterexample: ${traceText(first)}`);
+    trace(`legacy exit hook, the first counterexample: ${traceText(first)}`);
     expect(first.message).toMatch(/^dying w1 finishes slot \d of region 2 as a slot of region 1/);
   });
 });

@@ -218,13 +218,16 @@ describe('plain values in shared', () => {
     const team = new Team({ numThreads });
     const plain = new Array(1000).fill(0);
     expect(() => team.parallelForSync(0, 1000, (i, s) => {
+      // @ts-expect-error plain arrays in `shared` are read-only in bodies
       s.plain[i] = 1;
     }, { shared: { plain }, ...NO_FALLBACK })).toThrow(TypeError);
     await expect(team.parallelFor(0, 1000, (i, s) => {
+      // @ts-expect-error plain arrays in `shared` are read-only in bodies
       s.plain[i] = 1;
     }, { shared: { plain }, ...NO_FALLBACK })).rejects.toThrow(TypeError);
     // The serial fallback and `if: false` too.
     expect(() => team.parallelForSync(0, 10, (i, s) => {
+      // @ts-expect-error plain arrays in `shared` are read-only in bodies
       s.plain[i] = 1;
     }, { shared: { plain }, if: false })).toThrow(TypeError);
     expect(plain.every((x) => x === 0)).toBe(true);
@@ -242,6 +245,7 @@ describe('plain values in shared', () => {
     const frozen = await team.parallelReduce(0, 4, (a: number, i, s) => a + (Object.isFrozen(s.cfg) && Object.isFrozen(s.cfg.names) ? 1 : 0), 'sum', { shared, ...NO_FALLBACK });
     expect(frozen).toBe(4);
     expect(() => team.parallelForSync(0, 4, (i, s) => {
+      // @ts-expect-error plain objects in `shared` are read-only in bodies
       s.cfg.scale = 3;
     }, { shared, ...NO_FALLBACK })).toThrow(TypeError);
     expect(shared.cfg.scale).toBe(2);

@@ -167,3 +167,53 @@ test('async and promise-returning bodies fail to compile', async () => {
     expect(String((threw as Error).message)).toMatch(/synchronous/);
   }
 });
+
+test('plain objects and arrays in `shared` and parallelMap items are read-only in bodies; shared memory stays writable', () => {
+  const out = sharedArray(Float64Array, 4);
+  const shared = { out, cfg: { scale: 2 }, list: [1, 2] };
+  const refused: (() => unknown)[] = [
+    () =>
+      team.parallelForSync(0, 4, (i, s) => {
+        // @ts-expect-error a plain object in `shared` is frozen on every thread
+        s.cfg.scale = 3;
+      }, { shared }),
+    () =>
+      team.parallelForSync(0, 4, (i, s) => {
+        // @ts-expect-error so is a plain array
+        s.list[0] = i;
+      }, { shared }),
+    () =>
+      team.parallelReduceSync(0, 4, (acc, i, s) => {
+        // @ts-expect-error folds see the same read-only view
+        s.list.push(i);
+        return acc;
+      }, 'sum', { shared }),
+    () =>
+      team.parallelSync((s) => {
+        // @ts-expect-error regions too
+        s.cfg.scale = 1;
+      }, { shared }),
+    () =>
+      team.parallelMapSync([{ n: 1 }, { n: 2 }], (item) => {
+        // @ts-expect-error parallelMap items travel as `shared` does: frozen copies
+        item.n = 0;
+        return item.n;
+      }),
+  ];
+  for (const call of refused) {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as { code?: string }).code).toBe('ERR_PARAFOR_SHARED_READ_ONLY');
+  }
+  // Typed arrays are shared memory: writable, in the same bodies.
+  team.parallelForSync(0, 4, (i, s) => void (s.out[i] = i * s.cfg.scale + s.list[1]!), { shared });
+  expect(Array.from(out)).toEqual([2, 4, 6, 8]);
+  // A body whose parameter is annotated with the mutable type of `shared` still fits.
+  team.parallelForSync(0, 4, (i: number, s: typeof shared) => void (s.out[i] = s.list.length), { shared });
+  expect(Array.from(out)).toEqual([2, 2, 2, 2]);
+});

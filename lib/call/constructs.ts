@@ -5,22 +5,25 @@
  * (runMapHere): one loop into one array, as `items.map` does.
  */
 import { bodySource, compileSource, isThenable, syncCheck } from '../run/body.js';
-import { badOption, promiseResult, rebuildError, recordError } from '../errors.js';
+import { badOption, CODES, promiseResult, rebuildError, recordError, resultNotCloneable, resultNotCloneableMessage } from '../errors.js';
 import { checkKeys, optionKeys } from '../options.js';
-import { snapshotShared } from '../run/shared.js';
+import { frozenView, mapPayload, snapshotShared } from '../run/shared.js';
 import { enterRegion, leaveRegion } from '../run/state.js';
 import type { LoopContext } from '../run/context.js';
 import type { CustomReducer } from '../run/reducers.js';
-import type { LoopOptionsOf, NoPromise, RangeFold, SyncResult } from '../types.js';
+import type { LoopOptionsOf, NoPromise, RangeFold, SharedView, SyncResult } from '../types.js';
 
 /** A section: runs once, on some thread of the team; its return value (never a promise) is the section's result. */
-export type SectionFn<S = unknown> = (shared: S, ctx: LoopContext) => SyncResult;
+export type SectionFn<S = unknown> = { fn(shared: SharedView<S>, ctx: LoopContext): SyncResult }['fn'];
 
 /** What sections resolve to: the result of each function, in order (a tuple for a tuple of functions). */
 export type SectionResults<F extends readonly unknown[]> = { -readonly [K in keyof F]: F[K] extends (...args: never[]) => infer R ? R : never };
 
-/** A map function: fn(item, index, shared) -> result (never a promise), on some thread of the team. */
-export type MapFn<T, R, S = unknown> = (item: T, index: number, shared: S) => NoPromise<R>;
+/**
+ * A map function: fn(item, index, shared) -> result (never a promise), on some thread of the
+ * team. Items and `shared` are read-only, as they are frozen copies on the workers.
+ */
+export type MapFn<T, R, S = unknown> = { fn(item: SharedView<T>, index: number, shared: SharedView<S>): NoPromise<R> }['fn'];
 
 /** Concatenates per-thread arrays in thread order. */
 export const CONCAT: CustomReducer<unknown[]> = {
@@ -41,6 +44,18 @@ function generate(key: string, source: string): RangeFold<unknown[], unknown> {
     generated.set(key, fold);
   }
   return fold;
+}
+
+/**
+ * The test that a map result can travel back by structured clone, as far as one `typeof`
+ * tells (a function or a symbol cannot), written out so that the compiled loop inlines it;
+ * the error names the item. `v` is the result, `i` the index.
+ */
+function cloneCheck(v: string, i: string): string {
+  const [head, mid, tail] = resultNotCloneableMessage('\0', '\0').split('\0') as [string, string, string];
+  const what = `(typeof ${v} === "function" ? "function " + (${v}.name || "(anonymous)") : "a symbol")`;
+  const message = `${JSON.stringify(head)} + ${what} + ${JSON.stringify(mid)} + ${i} + ${JSON.stringify(tail)}`;
+  return `if (typeof ${v} === "function" || typeof ${v} === "symbol") throw Object.assign(new TypeError(${message}), { code: ${JSON.stringify(CODES.RESULT_NOT_CLONEABLE)} });`;
 }
 
 function functionSource(name: string, fn: unknown): string {
@@ -79,7 +94,7 @@ export function mapCall(items: unknown, fn: unknown, options: LoopOptionsOf<unkn
     const source = functionSource('fn', fn);
     const body = generate(
       `map\n${source}`,
-      `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) {\n    const r = f(s.items[i], i, s.shared);\n    ${syncCheck('r')}\n    acc.push(r);\n  }\n  return acc;\n}`,
+      `(acc, lo, hi, s) => {\n  const f = (${source}\n);\n  for (let i = lo; i < hi; i++) {\n    const r = f(s.items[i], i, s.shared);\n    ${syncCheck('r')}\n    ${cloneCheck('r', 'i')}\n    acc.push(r);\n  }\n  return acc;\n}`,
     );
     lastMap = { source, body };
     lastMapFn = fn;
@@ -88,7 +103,7 @@ export function mapCall(items: unknown, fn: unknown, options: LoopOptionsOf<unkn
   checkKeys('options', options, MAP_KEYS);
   const shared = options?.shared;
   // Static blocks, in thread order: concatenating the partials keeps the items' order.
-  return { body, options: { ...options, shared: { items, shared }, schedule: 'static' }, items, shared, here: source };
+  return { body, options: { ...options, shared: mapPayload(items, shared), schedule: 'static' }, items, shared, here: source };
 }
 
 /** A map's loop over all items on the calling thread; `fault.index` names the item that threw. */
@@ -105,12 +120,12 @@ const mapFault = { index: 0 };
  * `fn` runs as its compiled copy, as on every thread.
  */
 export function runMapHere(call: MapCall): unknown[] {
-  checkMapItems(call);
+  const { items, shared } = checkMapItems(call);
   let loop = mapLoops.get(call.here);
   if (loop === undefined) {
     loop = compileSource(
       'fn',
-      `(items, shared, out, fault) => {\n  const f = (${call.here}\n);\n  for (let i = 0; i < out.length; i++) {\n    fault.index = i;\n    const r = f(items[i], i, shared);\n    ${syncCheck('r')}\n    out[i] = r;\n  }\n  return out;\n}`,
+      `(items, shared, out, fault) => {\n  const f = (${call.here}\n);\n  for (let i = 0; i < out.length; i++) {\n    fault.index = i;\n    const r = f(items[i], i, shared);\n    ${syncCheck('r')}\n    ${cloneCheck('r', 'i')}\n    out[i] = r;\n  }\n  return out;\n}`,
     ) as MapLoop;
     mapLoops.set(call.here, loop);
   }
@@ -118,7 +133,7 @@ export function runMapHere(call: MapCall): unknown[] {
   const out = new Array<unknown>(n);
   enterRegion();
   try {
-    return loop(call.items, call.shared, out, mapFault);
+    return loop(items, shared, out, mapFault);
   } catch (thrown) {
     throw rebuildError(recordError(thrown, { index: mapFault.index, chunk: [0, n], threadId: 0 }));
   } finally {
@@ -134,9 +149,8 @@ export function runMapHere(call: MapCall): unknown[] {
  * the fallback threshold's time.
  */
 export function probeMapHere(call: MapCall, budgetMs: number): { head: unknown[]; nsPerItem: number } {
-  checkMapItems(call);
+  const { items, shared } = checkMapItems(call);
   const f = compileSource('fn', call.here) as (item: unknown, index: number, shared: unknown) => unknown;
-  const { items, shared } = call;
   const n = items.length;
   const head: unknown[] = [];
   let i = 0;
@@ -147,6 +161,7 @@ export function probeMapHere(call: MapCall, budgetMs: number): { head: unknown[]
     for (; i < n; i++) {
       const r = f(items[i], i, shared);
       if (isThenable(r)) throw promiseResult();
+      if (typeof r === 'function' || typeof r === 'symbol') throw resultNotCloneable(i, r);
       head.push(r);
       if ((i & 15) === 15 && performance.now() > deadline) break;
     }
@@ -161,9 +176,11 @@ export function probeMapHere(call: MapCall, budgetMs: number): { head: unknown[]
 /**
  * Checks the items and `shared` of a map that runs here as a parallel run would send them
  * (a map that works here works on the team): numbers, strings and the like at the cost of
- * a `typeof` each, anything else by the full walk, which names the first bad leaf.
+ * a `typeof` each, anything else by the full walk, which names the first bad leaf. Returns
+ * what `fn` gets here: the frozen views the workers' copies are, so that a write to an
+ * item or to `shared` fails here as it does there.
  */
-function checkMapItems(call: MapCall): void {
+function checkMapItems(call: MapCall): { items: readonly unknown[]; shared: unknown } {
   const { items, shared } = call;
   let plain = true;
   for (let i = 0; i < items.length && plain; i++) {
@@ -171,8 +188,9 @@ function checkMapItems(call: MapCall): void {
     plain = t === 'number' || t === 'string' || t === 'boolean' || t === 'undefined' || t === 'bigint';
   }
   // The same walk, and so the same errors, as the payload { items, shared } of a parallel run.
-  if (!plain) snapshotShared({ items, shared });
-  else if (shared !== undefined) snapshotShared(shared, 'shared.shared');
+  if (!plain) snapshotShared(mapPayload(items, shared));
+  else if (shared !== undefined) snapshotShared(shared);
+  return { items: plain ? items : (frozenView(items) as readonly unknown[]), shared: frozenView(shared) };
 }
 
 export function sectionsCall(

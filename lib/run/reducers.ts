@@ -6,8 +6,9 @@
  */
 import { badOption, notFunction, unknownName, internalError } from '../errors.js';
 
-export type ReducerName = 'sum' | 'prod' | 'min' | 'max' | 'bitand' | 'bitor' | 'bitxor';
-export const REDUCER_NAMES: readonly ReducerName[] = ['sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor'];
+export const REDUCER_NAMES = Object.freeze(['sum', 'prod', 'min', 'max', 'bitand', 'bitor', 'bitxor'] as const);
+/** The built-in reducers' names; written as an index of REDUCER_NAMES so that a compiler error for a typo lists them. */
+export type ReducerName = (typeof REDUCER_NAMES)[number];
 
 /** A user-defined reduction: each thread starts from `identity` and partials are merged with `combine`. */
 export interface CustomReducer<A> {

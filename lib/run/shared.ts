@@ -9,6 +9,7 @@
  * bulk data belongs in typed arrays, not in plain arrays.
  */
 import { notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
+import { notMapItem } from '../errors.js';
 
 const OBJECT_MARK = Symbol('object');
 const ARRAY_MARK = Symbol('array');
@@ -23,19 +24,32 @@ function isPlainObject(value: object): boolean {
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
+/** parallelMap's payloads: `{ items, shared }`, whose errors name `items[k]` and `shared`, as the user wrote them. */
+const mapPayloads = new WeakSet<object>();
+
+/** The `shared` payload of a parallelMap call: the items and the user's `shared`, walked as two roots. */
+export function mapPayload(items: readonly unknown[], shared: unknown): { items: readonly unknown[]; shared: unknown } {
+  const payload = { items, shared };
+  mapPayloads.add(payload);
+  return payload;
+}
+
 /**
  * Validates `value` as a `shared` payload and returns its snapshot. Throws a TypeError
  * naming the path of the first leaf that cannot be shared.
  */
 export function snapshotShared(value: unknown, path = 'shared'): Snapshot {
   const out: Snapshot = [];
-  walk(value, { root: path, trail: [], out, open: new Set() });
+  const map = typeof value === 'object' && value !== null && mapPayloads.has(value);
+  walk(value, { root: path, map, trail: [], out, open: new Set() });
   return out;
 }
 
 /** A walk in progress: the leaves so far, the containers open above, the keys down to here. */
 interface Walk {
   readonly root: string;
+  /** A parallelMap payload: the first key of the trail is the root the user wrote (`items`, `shared`). */
+  readonly map: boolean;
   /** Keys and indices from the root to the value being walked; a path string only for errors. */
   readonly trail: (string | number)[];
   readonly out: Snapshot;
@@ -44,9 +58,18 @@ interface Walk {
 
 /** The path of the value being walked, as error messages show it: shared.a[3].b */
 function pathOf(w: Walk): string {
-  let path = w.root;
-  for (const key of w.trail) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  const fromMap = w.map && w.trail.length > 0;
+  let path = fromMap ? String(w.trail[0]) : w.root;
+  for (let k = fromMap ? 1 : 0; k < w.trail.length; k++) {
+    const key = w.trail[k]!;
+    path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  }
   return path;
+}
+
+/** The error for a value that cannot be shared: a parallelMap item's says what items may be. */
+function refuse(w: Walk, value: unknown): TypeError {
+  return w.map && w.trail[0] === 'items' ? notMapItem(pathOf(w), value) : notShareable(pathOf(w), value);
 }
 
 function walk(value: unknown, w: Walk): void {
@@ -62,7 +85,7 @@ function walk(value: unknown, w: Walk): void {
     case 'object':
       break;
     default:
-      throw notShareable(pathOf(w), value);
+      throw refuse(w, value);
   }
   if (value === null) {
     out.push(null);
@@ -79,7 +102,7 @@ function walk(value: unknown, w: Walk): void {
   }
   if (isArrayBuffer(value)) throw plainArrayBuffer(pathOf(w));
   const isArray = Array.isArray(value);
-  if (!isArray && !isPlainObject(value)) throw notShareable(pathOf(w), value);
+  if (!isArray && !isPlainObject(value)) throw refuse(w, value);
   if (w.open.has(value)) throw sharedCycle(pathOf(w));
   w.open.add(value);
   const trail = w.trail;

@@ -2,28 +2,22 @@
  * Every error the text loader raises, and every message, in one place (the core's table is
  * lib/errors.ts; these are the file errors it does not know). Each message names the path
  * and what is wrong with it; specs match them. Errors carry `code` (the system's code, such
- * as ENOENT, or one of the ERR_PARAFOR_* codes below) and `path`; errors raised on a
- * worker reach the caller through the core's error record, which keeps `code`, not `path`.
+ * as ENOENT, or one of the ERR_PARAFOR_* codes below) and `path`; they are TextFileErrors
+ * (lib/errors.ts), and come back as one, `code` and `path` kept, when raised on a worker.
  */
-import { show } from '../errors.js';
+import { CODES, ParaforRangeError, ParaforTypeError, show, TextFileError } from '../errors.js';
 
 /** The file is not a regular file (a directory, a FIFO, a socket, a device). */
-export const NOT_REGULAR = 'ERR_PARAFOR_NOT_REGULAR_FILE';
+export const NOT_REGULAR = CODES.NOT_REGULAR_FILE;
 /** The file's size changed between opening it and finishing reading it. */
-export const CHANGED = 'ERR_PARAFOR_FILE_CHANGED';
+export const CHANGED = CODES.FILE_CHANGED;
 /** The file is larger than loadText can hold. */
-export const TOO_LARGE = 'ERR_PARAFOR_FILE_TOO_LARGE';
+export const TOO_LARGE = CODES.FILE_TOO_LARGE;
 
-export interface TextFileError extends Error {
-  readonly code: string;
-  readonly path: string;
-}
+export { TextFileError };
 
 function fileError(path: string, code: string, message: string, cause?: unknown): TextFileError {
-  const err = new Error(message, cause === undefined ? undefined : { cause }) as Error & { code: string; path: string };
-  err.code = code;
-  err.path = path;
-  return err;
+  return new TextFileError(message, code, path, cause === undefined ? undefined : { cause });
 }
 
 /** What a system error code means, in words. */
@@ -95,5 +89,5 @@ export function tooLarge(path: string, size: number, max: number): TextFileError
 /** A line number outside [0, count). */
 export function badLineNumber(n: unknown, count: number): Error {
   const message = `\`n\` must be a line number in [0, ${count}), got ${show(n)}`;
-  return typeof n === 'number' ? new RangeError(message) : new TypeError(message);
+  return typeof n === 'number' ? new ParaforRangeError(message) : new ParaforTypeError(message);
 }
