@@ -194,8 +194,10 @@ export class Team {
 
   /**
    * fn(item, index, shared) for every item, on the team; resolves to the results in order
-   * (Python's Pool.map). Items and results travel by structured clone; items are split into
-   * one contiguous block per thread, and small maps run serially (serialBelowUs).
+   * (Python's Pool.map). Items travel as `shared` does (numbers, strings, plain objects and
+   * arrays, shared memory: no Map, Date or class instance) and reach `fn` frozen; results come
+   * back by structured clone (no functions or symbols). Items are split into one contiguous
+   * block per thread; a small or cheap map runs on the calling thread.
    */
   parallelMap<T, R, S = undefined>(items: readonly T[], fn: MapFn<T, R, S>, options?: LoopOptionsOf<S>): Promise<R[]> {
     let map: MapCall;

@@ -8,8 +8,7 @@
  * time reuses the copy, so the hot path sends nothing. The check walks the whole value, so
  * bulk data belongs in typed arrays, not in plain arrays.
  */
-import { notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
-import { notMapItem } from '../errors.js';
+import { notMapItem, notShareable, plainArrayBuffer, sharedCycle } from '../errors.js';
 
 const OBJECT_MARK = Symbol('object');
 const ARRAY_MARK = Symbol('array');
