@@ -1,6 +1,7 @@
 // Faults: cancellation, timeouts, workers that die. Every call rejects promptly, never
 // hangs, and the team works afterwards.
 import { Team, sharedArray, moduleBody } from 'parafor';
+import { runNode } from './helpers.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -350,6 +351,56 @@ describe('workers that die', () => {
     await expect(team.parallelForRange(0, 3, exit, { shared: { code: 3 }, chunk: 1, ...NO_FALLBACK })).rejects.toThrow(/process.exit\(3\)/);
     await usable(team);
     await team.close();
+  });
+
+  test('process.exit() in a body on the calling thread rejects as on a worker, and the program goes on', () => {
+    // In a child process: an exit that got through would end the program running the test.
+    const res = runNode(
+      `import { Team, sharedArray } from 'parafor';
+const team = new Team({ numThreads: 2 });
+await team.start();
+const out = [];
+const sum = () => team.parallelReduceSync(0, 1000, (a, i) => a + i, 'sum', { serialBelowUs: 0 });
+const outcome = (f) => { try { f(); return 'resolved'; } catch (e) { return e.name + ': ' + e.message; } };
+const exitAll = (i) => { process.exit(3); };
+// A serial run: one thread, and if: false.
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { numThreads: 1 })));
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { if: false })));
+out.push('next ' + sum());
+// A forced parallel call whose every index exits, on the calling thread or a worker.
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { serialBelowUs: 0 })).replace(/worker \\d+; the worker is replaced/, 'a worker'));
+out.push('next ' + sum());
+// A forced parallel call whose indices exit on the calling thread only (the workers' take 20 ms).
+globalThis.onCaller = true;
+const exitHere = (lo, hi) => {
+  if (globalThis.onCaller) process.exit(4);
+  const until = Date.now() + 20;
+  while (Date.now() < until);
+};
+out.push(outcome(() => team.parallelForRangeSync(0, 2, exitHere, { chunk: 1, serialBelowUs: 0 })));
+out.push('next ' + sum());
+// An asynchronous call that runs here (the serial fallback, once the body's cost is known).
+const maybeExit = (i, s) => { if (s.exit) process.exit(5); };
+team.parallelForSync(0, 4, maybeExit, { shared: { exit: 0 }, if: false });
+out.push(await team.parallelFor(0, 4, maybeExit, { shared: { exit: 1 }, serialBelowUs: 1e9 }).then(() => 'resolved', (e) => e.name + ': ' + e.message));
+out.push('next ' + (await team.parallelReduce(0, 1000, (a, i) => a + i, 'sum', { serialBelowUs: 0 })));
+// A body that catches the throw: its call fails all the same.
+out.push(outcome(() => team.parallelForSync(0, 8, (i) => { try { process.exit(6); } catch {} }, { if: false })));
+out.push(outcome(() => team.parallelReduceSync(0, 8, (a, i) => { try { process.exit(7); } catch {} return a + i; }, 'sum', { if: false })));
+out.push('next ' + sum());
+await team.close();
+console.log(JSON.stringify(out));
+// Outside bodies, process.exit() ends the program as ever.
+process.exit(9);`,
+      {},
+      60_000,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(9);
+    const here = (code: number) => `WorkerDiedError: a loop body called process.exit(${code}) on the calling thread; the program goes on`;
+    const out = JSON.parse(res.stdout) as string[];
+    expect(out.slice(0, 5)).toEqual([here(3), here(3), 'next 499500', expect.stringMatching(/^WorkerDiedError: a loop body called process.exit\(3\) on (the calling thread; the program goes on|a worker)$/), 'next 499500']);
+    expect(out.slice(5)).toEqual([here(4), 'next 499500', here(5), 'next 499500', here(6), here(7), 'next 499500']);
   });
 
   test('a worker that runs out of memory under resourceLimits: the call rejects, the team recovers', async () => {
