@@ -356,7 +356,7 @@ describe('workers that die', () => {
   test('process.exit() in a body on the calling thread rejects as on a worker, and the program goes on', () => {
     // In a child process: an exit that got through would end the program running the test.
     const res = runNode(
-      `import { Team, sharedArray } from 'parafor';
+      `import { Team, sharedArray, moduleBody } from 'parafor';
 const team = new Team({ numThreads: 2 });
 await team.start();
 const out = [];
@@ -384,6 +384,13 @@ const maybeExit = (i, s) => { if (s.exit) process.exit(5); };
 team.parallelForSync(0, 4, maybeExit, { shared: { exit: 0 }, if: false });
 out.push(await team.parallelFor(0, 4, maybeExit, { shared: { exit: 1 }, serialBelowUs: 1e9 }).then(() => 'resolved', (e) => e.name + ': ' + e.message));
 out.push('next ' + (await team.parallelReduce(0, 1000, (a, i) => a + i, 'sum', { serialBelowUs: 0 })));
+// A call nested in a body here (a module body: a nested call runs its body as written).
+const url = new URL('./build/spec/fixtures/kernels.js', 'file://' + process.cwd() + '/').href;
+await import(url); // the calling thread's import of the body is then ready after one call
+const nested = moduleBody(url, 'exitNested');
+await team.parallelForRange(0, 1, nested, { shared: { code: 0 } });
+out.push(outcome(() => team.parallelForRangeSync(0, 1, nested, { shared: { code: 8 }, if: false })));
+out.push('next ' + sum());
 // A body that catches the throw: its call fails all the same.
 out.push(outcome(() => team.parallelForSync(0, 8, (i) => { try { process.exit(6); } catch {} }, { if: false })));
 out.push(outcome(() => team.parallelReduceSync(0, 8, (a, i) => { try { process.exit(7); } catch {} return a + i; }, 'sum', { if: false })));
@@ -400,7 +407,7 @@ process.exit(9);`,
     const here = (code: number) => `WorkerDiedError: a loop body called process.exit(${code}) on the calling thread; the program goes on`;
     const out = JSON.parse(res.stdout) as string[];
     expect(out.slice(0, 5)).toEqual([here(3), here(3), 'next 499500', expect.stringMatching(/^WorkerDiedError: a loop body called process.exit\(3\) on (the calling thread; the program goes on|a worker)$/), 'next 499500']);
-    expect(out.slice(5)).toEqual([here(4), 'next 499500', here(5), 'next 499500', here(6), here(7), 'next 499500']);
+    expect(out.slice(5)).toEqual([here(4), 'next 499500', here(5), 'next 499500', here(8), 'next 499500', here(6), here(7), 'next 499500']);
   });
 
   test('a worker that runs out of memory under resourceLimits: the call rejects, the team recovers', async () => {
