@@ -426,6 +426,16 @@ export function bodyCalledExit(code: unknown, worker: number): WorkerDiedError {
   return new WorkerDiedError(`a loop body called process.exit(${String(code)}) on worker ${worker}; the worker is replaced`);
 }
 
+/**
+ * process.exit() called by a body on the calling thread, which cannot end without ending the
+ * program: thrown out of the body, a WorkerDiedError as on a worker (bodyCalledExit).
+ */
+export function exitOnCallingThread(code: unknown): Error {
+  const err = new Error(`a loop body called process.exit(${String(code)}) on the calling thread; the program goes on`);
+  err.name = 'WorkerDiedError';
+  return err;
+}
+
 /** A broken invariant of parafor itself (never a user's mistake). */
 export function internalError(what: string): InternalError {
   return new InternalError(`parafor internal error: ${what}`);

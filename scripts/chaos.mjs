@@ -10,7 +10,10 @@
 // Int32Array (each index ran exactly once), exact integer reductions, region invariants
 // (barrier arrivals, single and master ran once, critical sections never overlapped). A
 // faulty call must reject with the fault's error class within the bound printed at the
-// start; the calls after it must be exact again. A watchdog thread turns a step that never
+// start; the calls after it must be exact again. Before each team closes, a latency probe
+// (warm clean calls, sync and async) measures how long a call takes to settle: its 99th
+// percentile over the run must stay under LATENCY_P99_MS, so that a lost notify (a join
+// that sleeps its 50 ms slice instead of being woken) fails the run. A watchdog thread turns a step that never
 // settles into a failure that names the seed and the step, then kills the process. Before
 // the run, child processes check that an async call which fails with nobody awaiting it is
 // reported (unhandledRejection, non-zero exit), as an ordinary promise would be.
@@ -74,6 +77,16 @@ const BOUND_MS = {
 };
 /** A step (one call, or a batch of calls) that has not settled after this is a hang. */
 const HANG_MS = 30000;
+/**
+ * The bound on the 99th percentile of a warm clean call's settle time (the latency probe):
+ * loose enough for a loaded machine of 2 cores (a load of 4 to 5 times the cores gave at
+ * most 14 ms), below the 50 ms slice a join sleeps when nobody wakes it.
+ */
+const LATENCY_P99_MS = 25;
+/** Calls of each form (sync, async) in one probe, after as many unmeasured ones. */
+const PROBE_CALLS = 20;
+/** Each slot's busy time in a probe call: long enough that the caller waits for the workers. */
+const PROBE_SLOT_MS = 0.2;
 
 // ---- figures (shared with the watchdog, which prints them if the process hangs) ---------
 
@@ -83,6 +96,7 @@ const FIG_NAMES = [
   'half-kept writes', 'faults injected', 'faults landed', 'faults not landed',
   'landed throw', 'landed exit', 'landed reallyExit', 'landed oom', 'landed endless', 'landed abort',
   'landed plainWrite', 'landed close', 'text calls refused by close', 'slowest fault settle ms', 'slowest recovery ms', 'unhandled rejections',
+  'slow clean calls', 'probe calls',
 ];
 const FIG = new Int32Array(new SharedArrayBuffer(4 * FIG_NAMES.length));
 const F = Object.fromEntries(FIG_NAMES.map((n, k) => [n, k]));
@@ -700,6 +714,75 @@ setTimeout(() => {}, 3000);`).then((r) => ({ name, ...r })),
   return results;
 }
 
+// ---- latency: warm clean calls settle within a few milliseconds ----------------------------
+
+/** Settle times of the probes' calls (ms), by form. */
+const settleMs = { sync: [], async: [] };
+const HITS = sharedArray(Int32Array, 64);
+
+function probeBody(lo, hi, s) {
+  const until = performance.now() + s.ms;
+  while (performance.now() < until);
+  for (let i = lo; i < hi; i++) Atomics.add(s.hits, i, 1);
+}
+
+/**
+ * Warm clean calls on a team that has run this episode's calls (faults and recoveries
+ * included): every worker started first, then PROBE_CALLS unmeasured and PROBE_CALLS
+ * measured calls of each form, one slot per thread. Each must be exact.
+ */
+async function latencyProbe(team, size, tdesc) {
+  await team.start(true, size);
+  const options = { shared: { hits: HITS, ms: PROBE_SLOT_MS }, chunk: 1, serialBelowUs: 0 };
+  HITS.fill(0);
+  let made = 0;
+  for (const form of ['sync', 'async']) {
+    for (let k = 0; k < 2 * PROBE_CALLS; k++) {
+      const t0 = performance.now();
+      try {
+        if (form === 'sync') team.parallelForRangeSync(0, size, probeBody, options);
+        else await team.parallelForRange(0, size, probeBody, options);
+      } catch (err) {
+        fail('unexpected rejections', `seed ${args.seed} ${tdesc}: latency probe, ${form} call rejected with ${describe(err)}`);
+        return;
+      }
+      if (k >= PROBE_CALLS) settleMs[form].push(performance.now() - t0);
+      made++;
+      bump('probe calls');
+    }
+  }
+  for (let i = 0; i < size; i++) {
+    if (HITS[i] !== made) {
+      fail('wrong results', `seed ${args.seed} ${tdesc}: latency probe, index ${i} ran ${HITS[i]} times in ${made} calls`);
+      return;
+    }
+  }
+  pass();
+}
+
+/** The q-quantile of xs (nearest rank). */
+function quantile(xs, q) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Prints each form's settle times; a p99 over LATENCY_P99_MS fails the run. */
+function latencyReport() {
+  const lines = [];
+  for (const form of ['sync', 'async']) {
+    const xs = settleMs[form];
+    if (xs.length === 0) {
+      lines.push(`${form}: no probe calls`);
+      continue;
+    }
+    const p99 = quantile(xs, 0.99);
+    lines.push(`${form} ${xs.length} calls: p50 ${quantile(xs, 0.5).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`);
+    if (!(p99 < LATENCY_P99_MS)) fail('slow clean calls', `seed ${args.seed}: the p99 settle time of warm clean ${form} calls is ${p99.toFixed(2)} ms, bound ${LATENCY_P99_MS} ms`);
+    else pass();
+  }
+  return lines.join('; ');
+}
+
 // ---- the run -------------------------------------------------------------------------------
 
 const CPUS = availableParallelism();
@@ -785,6 +868,7 @@ async function episode() {
       return;
     }
   }
+  await step(`${tdesc} latency probe`, HANG_MS, () => latencyProbe(team, size, tdesc));
   await step(`${tdesc} close() at the end of its steps`, HANG_MS, () => team.close());
 }
 
@@ -817,6 +901,7 @@ console.log(`  wrong results ${fig('wrong results')}, wrong errors ${fig('wrong 
 console.log(`  close() in flight ${fig('landed close')} times; text calls that reached the team after close() ${fig('text calls refused by close')}`);
 console.log(`  hangs ${fig('hangs')}, lost errors ${fig('lost errors')}, slow settles ${fig('slow settles')} (bounds: ${JSON.stringify(BOUND_MS)}, endless: timeout + ${GRACE_MS} + ${SLACK_MS}, abort: ${SLACK_MS} ms)`);
 console.log(`  slowest fault settle ${fig('slowest fault settle ms')} ms (${[...slowestByKind].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}), slowest recovery ${fig('slowest recovery ms')} ms`);
+console.log(`  clean call settle times (latency probe, bound p99 < ${LATENCY_P99_MS} ms): ${latencyReport()}; slow clean calls ${fig('slow clean calls')}`);
 const nFail = fig('checks failed');
 if (failures.length > 40) console.log(`  (${failures.length - 40} more failures not printed)`);
 console.log(`${fig('checks passed')} passed, ${nFail} failed`);

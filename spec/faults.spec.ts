@@ -1,6 +1,7 @@
 // Faults: cancellation, timeouts, workers that die. Every call rejects promptly, never
 // hangs, and the team works afterwards.
 import { Team, sharedArray, moduleBody } from 'parafor';
+import { runNode } from './helpers.js';
 
 const NO_FALLBACK = { serialBelowUs: 0 };
 
@@ -10,18 +11,96 @@ async function usable(team: Team): Promise<void> {
 }
 
 
+// The cancellation tests run on warm teams (started, and a call made), so that the bodies
+// demonstrably run before the cancel: each thread counts its iterations in `count`
+// (count[ctx.threadId]), and the cancel comes only once every thread has counted one. A
+// call that stops when cancelled keeps its workers: their stamps (workerStamps) are the
+// same before and after, and it settles well within the grace period after which stuck
+// workers would be terminated (TIMEOUT_GRACE_MS, 500 ms).
+
+/** The most a cancelled call that stops may take to settle after the cancel, on a loaded machine. */
+const SETTLE_MS = 450;
+
+/**
+ * Each worker's identity: a random stamp that its global object keeps from the first region
+ * that asks (a replaced worker has a new global object, so a new stamp). One per thread of
+ * an asynchronous region of `p` threads (every thread a worker, each holding one slot: the
+ * barrier keeps any of them from taking a second), sorted.
+ */
+async function workerStamps(team: Team, p: number): Promise<number[]> {
+  const ids = sharedArray(Int32Array, p);
+  await team.parallel((s, ctx) => {
+    const g = globalThis as { paraforSpecStamp?: number };
+    s.ids[ctx.threadId] = g.paraforSpecStamp ??= 1 + Math.floor(Math.random() * 2 ** 30);
+    ctx.barrier();
+  }, { shared: { ids } });
+  const stamps = [...ids].sort((a, b) => a - b);
+  for (const x of stamps) expect(x).toBeGreaterThan(0);
+  expect(new Set(stamps).size).toBe(p);
+  return stamps;
+}
+
+/** A started team of `p` threads that has run a call, and its workers' stamps. */
+async function warmTeam(p: number): Promise<{ team: Team; stamps: number[] }> {
+  const team = new Team({ numThreads: p });
+  await team.start(true);
+  await usable(team);
+  return { team, stamps: await workerStamps(team, p) };
+}
+
+/**
+ * Aborts `ac` with `reason` once count[0 .. p) are all > 0 (every thread runs the body), or
+ * after 10 s (the test then fails on the counts). Resolves to the time of the abort.
+ */
+function abortOnceRunning(ac: AbortController, reason: Error, count: Int32Array, p: number): Promise<number> {
+  const giveUp = performance.now() + 10_000;
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      let running = true;
+      for (let k = 0; k < p; k++) if (Atomics.load(count, k) === 0) running = false;
+      if (!running && performance.now() < giveUp) return;
+      clearInterval(poll);
+      ac.abort(reason);
+      resolve(performance.now());
+    }, 1);
+  });
+}
+
+/** What a cancelled call settled with, and when. */
+async function settle(call: Promise<unknown>): Promise<{ err: Error & { terminated?: boolean }; at: number }> {
+  const err = await call.then(
+    () => new Error('the call resolved') as Error & { terminated?: boolean },
+    (e: unknown) => e as Error & { terminated?: boolean },
+  );
+  return { err, at: performance.now() };
+}
+
+/** Every one of count[0 .. p) is > 0: every thread ran the body. */
+function everyThreadRan(count: Int32Array, p: number): void {
+  for (let k = 0; k < p; k++) expect([k, Atomics.load(count, k) > 0]).toEqual([k, true]);
+}
+
 describe('cancellation', () => {
-  test('an AbortSignal stops a loop at the next chunk and rejects with its reason', async () => {
-    const team = new Team({ numThreads: 2 });
-    const done = sharedArray(Int32Array, 1);
+  test('an AbortSignal stops a running dynamic loop at the next chunk: workers stay, the call settles at once', async () => {
+    const { team, stamps } = await warmTeam(2);
+    const count = sharedArray(Int32Array, 2);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('user gave up')), 30);
-    const t0 = Date.now();
-    await expect(
-      team.parallelFor(0, 1e9, (i, s) => void Atomics.add(s.done, 0, 1), { shared: { done }, signal: ac.signal, schedule: 'dynamic', chunk: 10_000, ...NO_FALLBACK }),
-    ).rejects.toThrow('user gave up');
-    expect(Date.now() - t0).toBeLessThan(5000);
-    expect(done[0]).toBeLessThan(1e9);
+    const reason = new Error('user gave up');
+    const call = team.parallelFor(0, 1e9, (i, s, ctx) => void Atomics.add(s.count, ctx.threadId, 1), {
+      shared: { count },
+      signal: ac.signal,
+      schedule: 'dynamic',
+      chunk: 10_000,
+      ...NO_FALLBACK,
+    });
+    const aborted = abortOnceRunning(ac, reason, count, 2);
+    const { err, at } = await settle(call);
+    expect(err).toBe(reason);
+    expect(err.terminated).toBeUndefined();
+    expect(at - (await aborted)).toBeLessThan(SETTLE_MS);
+    everyThreadRan(count, 2);
+    expect(count[0]! + count[1]!).toBeLessThan(1e9);
+    expect(await workerStamps(team, 2)).toEqual(stamps);
     await usable(team);
     await team.close();
   });
@@ -40,32 +119,46 @@ describe('cancellation', () => {
     await team.close();
   });
 
-  test('long bodies can poll ctx.cancelled', async () => {
-    const team = new Team({ numThreads: 2 });
+  test('long bodies that poll ctx.cancelled return when aborted: no termination, the call settles at once', async () => {
+    const { team, stamps } = await warmTeam(2);
+    const count = sharedArray(Int32Array, 2);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('cancel range')), 30);
-    await expect(
-      team.parallelForRange(0, 2, (lo, hi, s, ctx) => {
-        const until = Date.now() + 20_000;
-        while (!ctx.cancelled && Date.now() < until);
-      }, { signal: ac.signal, chunk: 1, ...NO_FALLBACK }),
-    ).rejects.toThrow('cancel range');
+    const reason = new Error('cancel range');
+    const call = team.parallelForRange(0, 2, (lo, hi, s, ctx) => {
+      const until = Date.now() + 20_000;
+      while (!ctx.cancelled && Date.now() < until) Atomics.add(s.count, ctx.threadId, 1);
+    }, { shared: { count }, signal: ac.signal, chunk: 1, ...NO_FALLBACK });
+    const aborted = abortOnceRunning(ac, reason, count, 2);
+    const { err, at } = await settle(call);
+    expect(err).toBe(reason);
+    expect(err.terminated).toBeUndefined();
+    expect(at - (await aborted)).toBeLessThan(SETTLE_MS);
+    everyThreadRan(count, 2);
+    expect(await workerStamps(team, 2)).toEqual(stamps);
+    await usable(team);
     await team.close();
   });
 
-  test('a cancelled region releases threads waiting at its barrier', async () => {
-    const team = new Team({ numThreads: 3 });
+  test('a cancelled region releases threads waiting at its barrier: no termination, the call settles at once', async () => {
+    const { team, stamps } = await warmTeam(3);
+    const count = sharedArray(Int32Array, 3);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('stop region')), 30);
-    await expect(
-      team.parallel((s, ctx) => {
-        if (ctx.threadId === 0) {
-          while (!ctx.cancelled);
-          return;
-        }
-        ctx.barrier();
-      }, { signal: ac.signal }),
-    ).rejects.toThrow('stop region');
+    const reason = new Error('stop region');
+    const call = team.parallel((s, ctx) => {
+      if (ctx.threadId === 0) {
+        while (!ctx.cancelled) Atomics.add(s.count, 0, 1);
+        return;
+      }
+      Atomics.add(s.count, ctx.threadId, 1);
+      ctx.barrier();
+    }, { shared: { count }, signal: ac.signal });
+    const aborted = abortOnceRunning(ac, reason, count, 3);
+    const { err, at } = await settle(call);
+    expect(err).toBe(reason);
+    expect(err.terminated).toBeUndefined();
+    expect(at - (await aborted)).toBeLessThan(SETTLE_MS);
+    everyThreadRan(count, 3);
+    expect(await workerStamps(team, 3)).toEqual(stamps);
     await usable(team);
     await team.close();
   });
@@ -81,22 +174,55 @@ describe('cancellation', () => {
 
 describe('timeouts', () => {
   test('a loop that stops when cancelled rejects with a TimeoutError; workers stay', async () => {
-    const team = new Team({ numThreads: 2 });
-    const t0 = Date.now();
-    const err = await team
-      .parallelFor(0, 1e9, () => {}, { timeout: 50, schedule: 'dynamic', chunk: 100_000, ...NO_FALLBACK })
-      .then(() => undefined, (e: unknown) => e as Error & { terminated: boolean });
-    expect(err!.name).toBe('TimeoutError');
-    expect(err!.message).toBe('the parafor call did not finish within 50 ms and was cancelled');
-    expect(err!.terminated).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    const { team, stamps } = await warmTeam(2);
+    const count = sharedArray(Int32Array, 2);
+    const t0 = performance.now();
+    const { err, at } = await settle(
+      team.parallelFor(0, 1e9, (i, s, ctx) => void Atomics.add(s.count, ctx.threadId, 1), {
+        shared: { count },
+        timeout: 100,
+        schedule: 'dynamic',
+        chunk: 100_000,
+        ...NO_FALLBACK,
+      }),
+    );
+    expect(err.name).toBe('TimeoutError');
+    expect(err.message).toBe('the parafor call did not finish within 100 ms and was cancelled');
+    expect(err.terminated).toBe(false);
+    expect(at - t0).toBeLessThan(100 + SETTLE_MS);
+    everyThreadRan(count, 2);
+    expect(count[0]! + count[1]!).toBeLessThan(1e9);
+    expect(await workerStamps(team, 2)).toEqual(stamps);
     await usable(team);
     await team.close();
   });
 
+  test('a body that polls ctx.cancelled returns at the deadline: no termination, sync and async', async () => {
+    const { team, stamps } = await warmTeam(2);
+    const poll = (lo: number, hi: number, s: { count: Int32Array }, ctx: { cancelled: boolean; threadId: number }) => {
+      const until = Date.now() + 20_000;
+      while (!ctx.cancelled && Date.now() < until) Atomics.add(s.count, ctx.threadId, 1);
+    };
+    for (const sync of [true, false]) {
+      const count = sharedArray(Int32Array, 2);
+      const options = { shared: { count }, timeout: 100, chunk: 1, ...NO_FALLBACK };
+      const t0 = performance.now();
+      const { err, at } = await settle(
+        sync ? new Promise<void>((resolve) => resolve(team.parallelForRangeSync(0, 2, poll, options))) : team.parallelForRange(0, 2, poll, options),
+      );
+      expect([sync, err.message]).toEqual([sync, 'the parafor call did not finish within 100 ms and was cancelled']);
+      expect(err.terminated).toBe(false);
+      expect(at - t0).toBeLessThan(100 + SETTLE_MS);
+      // A call with a timeout runs no body on the calling thread: both slots ran on workers.
+      everyThreadRan(count, 2);
+      expect(await workerStamps(team, 2)).toEqual(stamps);
+      await usable(team);
+    }
+    await team.close();
+  });
+
   test('a body that never returns: its workers are terminated and replaced after the grace period', async () => {
-    const team = new Team({ numThreads: 2 });
-    await team.start(true);
+    const { team, stamps } = await warmTeam(2);
     const err = await team
       .parallelForRange(0, 2, () => {
         for (;;);
@@ -107,20 +233,28 @@ describe('timeouts', () => {
       'the parafor call did not finish within 50 ms and did not stop when cancelled; its workers were terminated and replaced',
     );
     expect(err!.terminated).toBe(true);
+    // The stamps see the replacement (the check of the calls above that keep their workers).
+    const after = await workerStamps(team, 2);
+    expect(after.filter((x) => stamps.includes(x))).toEqual([]);
     await usable(team);
     await team.close();
   });
 
-  test('sync: a slow loop is cancelled at the deadline', async () => {
-    const team = new Team({ numThreads: 2 });
-    const t0 = Date.now();
+  test('sync: a slow loop is cancelled at the deadline; workers stay', async () => {
+    const { team, stamps } = await warmTeam(2);
+    const count = sharedArray(Int32Array, 2);
+    const t0 = performance.now();
     expect(() =>
-      team.parallelForSync(0, 100_000, () => {
+      team.parallelForSync(0, 100_000, (i, s, ctx) => {
+        Atomics.add(s.count, ctx.threadId, 1);
         const until = performance.now() + 1;
         while (performance.now() < until);
-      }, { timeout: 50, schedule: 'dynamic', ...NO_FALLBACK }),
-    ).toThrow('the parafor call did not finish within 50 ms and was cancelled');
-    expect(Date.now() - t0).toBeLessThan(5000);
+      }, { shared: { count }, timeout: 100, schedule: 'dynamic', ...NO_FALLBACK }),
+    ).toThrow('the parafor call did not finish within 100 ms and was cancelled');
+    expect(performance.now() - t0).toBeLessThan(100 + SETTLE_MS);
+    everyThreadRan(count, 2);
+    expect(count[0]! + count[1]!).toBeLessThan(100_000);
+    expect(await workerStamps(team, 2)).toEqual(stamps);
     await usable(team);
     await team.close();
   });
@@ -217,6 +351,63 @@ describe('workers that die', () => {
     await expect(team.parallelForRange(0, 3, exit, { shared: { code: 3 }, chunk: 1, ...NO_FALLBACK })).rejects.toThrow(/process.exit\(3\)/);
     await usable(team);
     await team.close();
+  });
+
+  test('process.exit() in a body on the calling thread rejects as on a worker, and the program goes on', () => {
+    // In a child process: an exit that got through would end the program running the test.
+    const res = runNode(
+      `import { Team, sharedArray, moduleBody } from 'parafor';
+const team = new Team({ numThreads: 2 });
+await team.start();
+const out = [];
+const sum = () => team.parallelReduceSync(0, 1000, (a, i) => a + i, 'sum', { serialBelowUs: 0 });
+const outcome = (f) => { try { f(); return 'resolved'; } catch (e) { return e.name + ': ' + e.message; } };
+const exitAll = (i) => { process.exit(3); };
+// A serial run: one thread, and if: false.
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { numThreads: 1 })));
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { if: false })));
+out.push('next ' + sum());
+// A forced parallel call whose every index exits, on the calling thread or a worker.
+out.push(outcome(() => team.parallelForSync(0, 8, exitAll, { serialBelowUs: 0 })).replace(/worker \\d+; the worker is replaced/, 'a worker'));
+out.push('next ' + sum());
+// A forced parallel call whose indices exit on the calling thread only (the workers' take 20 ms).
+globalThis.onCaller = true;
+const exitHere = (lo, hi) => {
+  if (globalThis.onCaller) process.exit(4);
+  const until = Date.now() + 20;
+  while (Date.now() < until);
+};
+out.push(outcome(() => team.parallelForRangeSync(0, 2, exitHere, { chunk: 1, serialBelowUs: 0 })));
+out.push('next ' + sum());
+// An asynchronous call that runs here (the serial fallback, once the body's cost is known).
+const maybeExit = (i, s) => { if (s.exit) process.exit(5); };
+team.parallelForSync(0, 4, maybeExit, { shared: { exit: 0 }, if: false });
+out.push(await team.parallelFor(0, 4, maybeExit, { shared: { exit: 1 }, serialBelowUs: 1e9 }).then(() => 'resolved', (e) => e.name + ': ' + e.message));
+out.push('next ' + (await team.parallelReduce(0, 1000, (a, i) => a + i, 'sum', { serialBelowUs: 0 })));
+// A call nested in a body here (a module body: a nested call runs its body as written).
+const url = new URL('./build/spec/fixtures/kernels.js', 'file://' + process.cwd() + '/').href;
+await import(url); // the calling thread's import of the body is then ready after one call
+const nested = moduleBody(url, 'exitNested');
+await team.parallelForRange(0, 1, nested, { shared: { code: 0 } });
+out.push(outcome(() => team.parallelForRangeSync(0, 1, nested, { shared: { code: 8 }, if: false })));
+out.push('next ' + sum());
+// A body that catches the throw: its call fails all the same.
+out.push(outcome(() => team.parallelForSync(0, 8, (i) => { try { process.exit(6); } catch {} }, { if: false })));
+out.push(outcome(() => team.parallelReduceSync(0, 8, (a, i) => { try { process.exit(7); } catch {} return a + i; }, 'sum', { if: false })));
+out.push('next ' + sum());
+await team.close();
+console.log(JSON.stringify(out));
+// Outside bodies, process.exit() ends the program as ever.
+process.exit(9);`,
+      {},
+      60_000,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(9);
+    const here = (code: number) => `WorkerDiedError: a loop body called process.exit(${code}) on the calling thread; the program goes on`;
+    const out = JSON.parse(res.stdout) as string[];
+    expect(out.slice(0, 5)).toEqual([here(3), here(3), 'next 499500', expect.stringMatching(/^WorkerDiedError: a loop body called process.exit\(3\) on (the calling thread; the program goes on|a worker)$/), 'next 499500']);
+    expect(out.slice(5)).toEqual([here(4), 'next 499500', here(5), 'next 499500', here(8), 'next 499500', here(6), here(7), 'next 499500']);
   });
 
   test('a worker that runs out of memory under resourceLimits: the call rejects, the team recovers', async () => {

@@ -36,6 +36,7 @@ import { failSlot } from '../protocol/transitions.js';
 import { recordError, type ErrorRecord } from '../errors.js';
 import type { Fault, Runner } from './body.js';
 import { LoopContext, RegionContext } from './context.js';
+import { exitRecorded, throwIfExitCalled } from './state.js';
 
 /**
  * What the calling thread runs before and between its chunks (the cold start's and the
@@ -210,8 +211,12 @@ export function runSlot(
   scratch.hi = r.start;
   scratch.error = undefined;
   try {
-    return runChunks(r, slot, runner, shared, acc, sync, scratch, between);
+    const result = runChunks(r, slot, runner, shared, acc, sync, scratch, between);
+    // A body that caught process.exit()'s throw on the calling thread fails its slot all the same (run/state.ts).
+    throwIfExitCalled();
+    return result;
   } catch (thrown) {
+    exitRecorded(thrown);
     scratch.error = recordError(thrown, { index: scratch.index, chunk: [scratch.lo, scratch.hi], threadId: slot });
     failSlot(sync, slot);
     return undefined;
@@ -248,6 +253,7 @@ export function runSerialBlocks(
   scratch.slot = 0;
   if (red === undefined) {
     runChunk(runner, undefined, start, end, shared, loopContext(scratch, 0, 1, sync), scratch, int32);
+    throwIfExitCalled();
     return undefined;
   }
   const n = end - start;
@@ -267,6 +273,8 @@ export function runSerialBlocks(
     result = slot === 0 ? acc : (red.combine(result, acc) as number);
     lo = hi;
   }
+  scratch.slot = p - 1;
+  throwIfExitCalled();
   return result;
 }
 

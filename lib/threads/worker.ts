@@ -22,7 +22,7 @@ import {
 import { compileSource, Runners } from '../run/body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from '../run/reducers.js';
 import { newScratch, readRegion, runSlot, type Region } from '../run/slot.js';
-import { enterRegion } from '../run/state.js';
+import { enterWorker } from '../run/state.js';
 import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from '../protocol/transitions.js';
 import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from '../errors.js';
 import { freezeCopy } from '../run/shared.js';
@@ -35,7 +35,7 @@ const port = init.port;
 const id = init.id;
 
 // Every parafor call made from a body on this thread is nested: it runs serially here.
-enterRegion();
+enterWorker();
 
 type AnyFn = (...args: never[]) => unknown;
 
