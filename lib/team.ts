@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';
-import { loopCall, oneWorker, regionCall, type Call } from './call/call.js';
+import { loopCall, newCall, oneWorker, regionCall, type Call, type CallSlot } from './call/call.js';
 import { teamClosed, moduleLoadingDuringAsync } from './errors.js';
 import { CostModel } from './call/cost.js';
 import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
@@ -42,6 +42,14 @@ export class Team {
   readonly #pool: Pool;
   readonly #serialRuns: SerialRuns;
   readonly #forkJoin: ForkJoin;
+  /**
+   * The Call of synchronous loops, filled by each instead of a new object (a warm forced
+   * region allocates nothing: spec/alloc.spec.ts); busy from the loop's validation to its
+   * end. A call made while it is busy (from a body, nested, or from a custom reducer's
+   * combine) gets an object of its own.
+   */
+  readonly #syncCall: CallSlot;
+  #syncCallBusy = false;
 
   constructor(options?: TeamOptions) {
     this.#settings = teamSettings(options);
@@ -51,6 +59,7 @@ export class Team {
     this.#payloads = new Payloads(send);
     this.#pool = new Pool(this.#settings, this.#registry, this.#payloads);
     this.#serialRuns = new SerialRuns(this.#costs, this.#registry);
+    this.#syncCall = newCall(this.#loopDefaults);
     this.#forkJoin = new ForkJoin(this.#settings, availableParallelism(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
   }
 
@@ -78,7 +87,7 @@ export class Team {
 
   /** Runs body(i, shared, ctx) for every i in [start, end), the calling thread taking part; returns when all are done. */
   parallelForSync<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): void {
-    this.#sync(this.#loop('body', KIND_FOR, start, end, body, options, undefined));
+    this.#sync(this.#loop('body', KIND_FOR, start, end, body, options, undefined, true));
   }
 
   /** The range form: body(lo, hi, shared, ctx) for chunks [lo, hi) that cover [start, end); the body loops itself. */
@@ -88,7 +97,7 @@ export class Team {
 
   /** Synchronous range form. */
   parallelForRangeSync<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): void {
-    this.#sync(this.#loop('body', KIND_FOR_RANGE, start, end, body, options, undefined));
+    this.#sync(this.#loop('body', KIND_FOR_RANGE, start, end, body, options, undefined, true));
   }
 
   /**
@@ -122,7 +131,7 @@ export class Team {
    */
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
-    return this.#sync(this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer)) as A;
+    return this.#sync(this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer, true)) as A;
   }
 
   /**
@@ -154,7 +163,7 @@ export class Team {
    */
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
-    return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as A;
+    return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer, true)) as A;
   }
 
   /**
@@ -240,6 +249,21 @@ export class Team {
   }
 
   #sync(call: Call): unknown {
+    if (call !== this.#syncCall) return this.#runSync(call);
+    try {
+      return this.#runSync(call);
+    } finally {
+      // Nothing of this call stays reachable from the team.
+      const kept = this.#syncCall;
+      kept.fn = undefined;
+      kept.shared = undefined;
+      kept.reducer = undefined;
+      kept.settings = this.#loopDefaults;
+      this.#syncCallBusy = false;
+    }
+  }
+
+  #runSync(call: Call): unknown {
     // A closed team and an aborted signal fail every call, an empty one too.
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
@@ -257,7 +281,7 @@ export class Team {
     const callerWaits = call.settings.timeout !== undefined && !this.#pool.asyncInFlight;
     if (run !== undefined && !callerWaits && this.#serial(call)) return this.#serialRuns.run(call, run);
     if (callerWaits) run = undefined;
-    const region = this.#forkJoin.plan(call, bodyId, sharedVersion, call.identity, callerWaits);
+    const region = this.#forkJoin.plan(call, bodyId, sharedVersion, call.identity, callerWaits, true);
     // No runner here (a module body still loading on this thread): `if: false` and one-thread
     // calls run on worker 1 (a one-slot region would otherwise have no worker to claim it).
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
@@ -338,9 +362,12 @@ export class Team {
     return this.#serialRuns.tiny(call);
   }
 
-  /** Validates a loop call. */
-  #loop(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown): Call {
-    return loopCall(this.#registry, this.#settings, this.#loopDefaults, bodyName, kind, start, end, fn, options, reducer);
+  /** Validates a loop call; `reuse` (a synchronous loop) fills #syncCall when it is free. */
+  #loop(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown, reuse = false): Call {
+    const into = reuse && !this.#syncCallBusy ? this.#syncCall : undefined;
+    const call = loopCall(this.#registry, this.#settings, this.#loopDefaults, bodyName, kind, start, end, fn, options, reducer, into);
+    if (call === into) this.#syncCallBusy = true;
+    return call;
   }
 
   /** Validates a parallel region call. */
