@@ -16,6 +16,8 @@ import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions,
 import { CONCAT, MAP_ITEM_US, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './call/constructs.js';
 import { Payloads } from './call/payloads.js';
 import { Pool } from './threads/pool.js';
+import { prestartSupervisor } from './threads/prestart.js';
+import { scheduleWarmUp } from './call/warm.js';
 import { ForkJoin } from './call/fork-join.js';
 import { Registry } from './call/registry.js';
 import { SerialRuns } from './call/serial.js';
@@ -60,6 +62,11 @@ export class Team {
     this.#pool = new Pool(this.#settings, this.#registry, this.#payloads);
     this.#serialRuns = new SerialRuns(this.#costs, this.#registry);
     this.#syncCall = newCall(this.#loopDefaults);
+    // Importing parafor starts nothing: the first team made (the default team on the first
+    // call of a module-level function) starts a supervisor ahead of its workers and schedules
+    // the idle-time warm-up, once per process (threads/prestart.ts, call/warm.ts).
+    prestartSupervisor();
+    scheduleWarmUp();
     this.#forkJoin = new ForkJoin(this.#settings, availableParallelism(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
   }
 
