@@ -307,7 +307,7 @@ export function loopSettings(options: unknown, team: TeamSettings, defaults: Loo
   }
   const parallel = o.if !== false;
   // The settings last made, again when they are the same (a loop called again with the same
-  // options): no object per call (spec/alloc.spec.ts). Not with a signal, which a kept
+  // options): no object per call (spec/warm-region.spec.ts). Not with a signal, which a kept
   // object would keep alive.
   const last = lastSettings;
   if (

@@ -46,7 +46,7 @@ export class Team {
   readonly #forkJoin: ForkJoin;
   /**
    * The Call of synchronous loops, filled by each instead of a new object (a warm forced
-   * region allocates nothing: spec/alloc.spec.ts); busy from the loop's validation to its
+   * region allocates nothing: spec/warm-region.spec.ts); busy from the loop's validation to its
    * end. A call made while it is busy (from a body, nested, or from a custom reducer's
    * combine) gets an object of its own.
    */

@@ -24,7 +24,7 @@ export class CostModel {
    * ns per iteration, by key (body id * 8 + kind); UNKNOWN (negative) while unknown. A
    * typed array and a number for "unknown", not `undefined` in a holey array nor NaN: a
    * double that meets `undefined` or the NaN constant in one expression is boxed, a heap
-   * number per call (spec/alloc.spec.ts).
+   * number per call (spec/warm-region.spec.ts).
    */
   #cost = new Float64Array(64).fill(UNKNOWN);
   /** Calls so far, by key: each loop is sampled on its own count (two loops in turn share none). */
@@ -80,7 +80,7 @@ export class CostModel {
    * with no threshold (`thresholdUs` 0: forced parallel) is far from it: 1 call in 64. Its
    * estimate still follows the body (for a later call with the fallback on, and the first
    * piece size), and a warm forced region reads the clock, whose number is boxed (a heap
-   * allocation), on 1 call in 64 only (spec/alloc.spec.ts).
+   * allocation), on 1 call in 64 only (spec/warm-region.spec.ts).
    */
   shouldMeasure(key: number, n: number, thresholdUs: number): boolean {
     const cost = this.#get(key);

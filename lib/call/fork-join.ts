@@ -36,7 +36,7 @@ export class ForkJoin {
   readonly #scratch = newScratch();
   /**
    * The descriptor of synchronous calls, filled by each (plan): a warm synchronous region
-   * allocates nothing (spec/alloc.spec.ts). One is enough: a synchronous call holds it from
+   * allocates nothing (spec/warm-region.spec.ts). One is enough: a synchronous call holds it from
    * plan() to the end of runSync(), and the only code of others that runs on this thread
    * in between at depth 0 is a custom reducer's combine, called after the last read of it;
    * calls made from bodies run nested, without a region. Asynchronous calls get one each:

@@ -157,7 +157,7 @@ function claim(): number {
 /**
  * The decoded descriptor of the region last run here; it cannot change while its id is the
  * same. One object, filled again for each new region: a warm region allocates nothing on a
- * worker (spec/alloc.spec.ts). Its id starts at 0, which no region has.
+ * worker (spec/warm-region.spec.ts). Its id starts at 0, which no region has.
  */
 const current = newRegion();
 
