@@ -6,8 +6,6 @@
  * os.availableParallelism()); `new Team(options)` makes another.
  */
 import { cpuCount as hostCpuCount } from './platform/index.js';
-import { scheduleWarmUp } from './call/warm.js';
-import { prestartSupervisor } from './threads/prestart.js';
 import type { LoopOptionsOf, LoopBody, RangeBody, Fold, RangeFold, RegionBody, RegionOptionsOf } from './types.js';
 import type { SectionFn, SectionResults, MapFn } from './call/constructs.js';
 import type { CustomReducer, Reducer, ReducerName } from './run/reducers.js';
@@ -43,8 +41,6 @@ export { insideRegion as inParallel } from './run/state.js';
 export { getDefaultTeam, numThreads } from './default-team.js';
 import { getDefaultTeam } from './default-team.js';
 
-prestartSupervisor();
-scheduleWarmUp();
 
 /** The number of CPUs Node may use (os.availableParallelism()), like Python's cpu_count(). */
 export function cpuCount(): number {

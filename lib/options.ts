@@ -314,5 +314,27 @@ export function loopSettings(options: unknown, team: TeamSettings, defaults: Loo
     if (!(o.timeout > 0) || o.timeout === Infinity) throw outOfRange('timeout', o.timeout, 'a finite number of milliseconds > 0');
     timeout = o.timeout;
   }
-  return { schedule, chunk, numThreads, parallel: o.if !== false, serialBelowUs, signal, timeout };
+  const parallel = o.if !== false;
+  // The settings last made, again when they are the same (a loop called again with the same
+  // options): no object per call (spec/warm-region.spec.ts). Not with a signal, which a kept
+  // object would keep alive.
+  const last = lastSettings;
+  if (
+    last !== undefined &&
+    signal === undefined &&
+    last.schedule === schedule &&
+    last.chunk === chunk &&
+    last.numThreads === numThreads &&
+    last.parallel === parallel &&
+    last.serialBelowUs === serialBelowUs &&
+    last.timeout === timeout
+  ) {
+    return last;
+  }
+  const made: LoopSettings = Object.freeze({ schedule, chunk, numThreads, parallel, serialBelowUs, signal, timeout });
+  if (signal === undefined) lastSettings = made;
+  return made;
 }
+
+/** loopSettings' last result without a signal (frozen: every call that gets it shares it). */
+let lastSettings: LoopSettings | undefined;

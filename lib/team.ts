@@ -9,7 +9,7 @@
  */
 import { cpuCount } from './platform/index.js';
 import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './protocol/control.js';
-import { loopCall, regionCall, type Call } from './call/call.js';
+import { loopCall, newCall, regionCall, type Call, type CallSlot } from './call/call.js';
 import { teamClosed } from './errors.js';
 import { CostModel } from './call/cost.js';
 import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
@@ -17,6 +17,8 @@ import { CONCAT, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, ty
 import { Payloads } from './call/payloads.js';
 import type { ToWorker } from './protocol/messages.js';
 import { Pool } from './threads/pool.js';
+import { prestartSupervisor } from './threads/prestart.js';
+import { scheduleWarmUp } from './call/warm.js';
 import { ForkJoin } from './call/fork-join.js';
 import { Registry } from './call/registry.js';
 import { SerialRuns } from './call/serial.js';
@@ -44,6 +46,14 @@ export class Team {
   readonly #serialRuns: SerialRuns;
   readonly #forkJoin: ForkJoin;
   readonly #dispatch: Dispatch;
+  /**
+   * The Call of synchronous loops, filled by each instead of a new object (a warm forced
+   * region allocates nothing: spec/warm-region.spec.ts); busy from the loop's validation to its
+   * end. A call made while it is busy (from a body, nested, or from a custom reducer's
+   * combine) gets an object of its own.
+   */
+  readonly #syncCall: CallSlot;
+  #syncCallBusy = false;
 
   constructor(options?: TeamOptions) {
     this.#settings = teamSettings(options);
@@ -53,6 +63,12 @@ export class Team {
     this.#payloads = new Payloads(send);
     this.#pool = new Pool(this.#settings, () => this.#briefing(), () => this.#forkJoin.flight);
     this.#serialRuns = new SerialRuns(this.#costs, this.#registry);
+    this.#syncCall = newCall(this.#loopDefaults);
+    // Importing parafor starts nothing: the first team made (the default team on the first
+    // call of a module-level function) starts a supervisor ahead of its workers and schedules
+    // the idle-time warm-up, once per process (threads/prestart.ts, call/warm.ts).
+    prestartSupervisor();
+    scheduleWarmUp();
     this.#forkJoin = new ForkJoin(this.#settings, cpuCount(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
     this.#dispatch = new Dispatch(this.#registry, this.#costs, () => this.#forkJoin.asyncHeld);
   }
@@ -81,7 +97,7 @@ export class Team {
 
   /** Runs body(i, shared, ctx) for every i in [start, end), the calling thread taking part; returns when all are done. */
   parallelForSync<S>(start: number, end: number, body: LoopBody<S>, options?: LoopOptionsOf<S>): void {
-    this.#sync(this.#loop('body', KIND_FOR, start, end, body, options, undefined));
+    this.#sync(this.#loop('body', KIND_FOR, start, end, body, options, undefined, true));
   }
 
   /** The range form: body(lo, hi, shared, ctx) for chunks [lo, hi) that cover [start, end); the body loops itself. */
@@ -91,7 +107,7 @@ export class Team {
 
   /** Synchronous range form. */
   parallelForRangeSync<S>(start: number, end: number, body: RangeBody<S>, options?: LoopOptionsOf<S>): void {
-    this.#sync(this.#loop('body', KIND_FOR_RANGE, start, end, body, options, undefined));
+    this.#sync(this.#loop('body', KIND_FOR_RANGE, start, end, body, options, undefined, true));
   }
 
   /**
@@ -125,7 +141,7 @@ export class Team {
    */
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceSync<A, S>(start: number, end: number, fold: Fold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
-    return this.#sync(this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer)) as A;
+    return this.#sync(this.#loop('fold', KIND_REDUCE, start, end, fold, options, reducer, true)) as A;
   }
 
   /**
@@ -157,7 +173,7 @@ export class Team {
    */
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: CustomReducer<A>, options?: LoopOptionsOf<S>): A;
   parallelReduceRangeSync<A, S>(start: number, end: number, fold: RangeFold<A, S>, reducer: Reducer<A>, options?: LoopOptionsOf<S>): A {
-    return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer)) as A;
+    return this.#sync(this.#loop('fold', KIND_REDUCE_RANGE, start, end, fold, options, reducer, true)) as A;
   }
 
   /**
@@ -240,8 +256,26 @@ export class Team {
     await this.close();
   }
 
-  /** A synchronous call: refused on a closed team or an aborted signal (an empty call too), else run where dispatch.ts routes it. */
+  /**
+   * A synchronous call: refused on a closed team or an aborted signal (an empty call too), else
+   * run where dispatch.ts routes it. The kept Call of synchronous loops is released after it.
+   */
   #sync(call: Call, map?: MapCall): unknown {
+    if (call !== this.#syncCall) return this.#runSync(call, map);
+    try {
+      return this.#runSync(call, map);
+    } finally {
+      // Nothing of this call stays reachable from the team.
+      const kept = this.#syncCall;
+      kept.fn = undefined;
+      kept.shared = undefined;
+      kept.reducer = undefined;
+      kept.settings = this.#loopDefaults;
+      this.#syncCallBusy = false;
+    }
+  }
+
+  #runSync(call: Call, map: MapCall | undefined): unknown {
     if (this.#closed) throw teamClosed();
     if (call.settings.signal?.aborted) throw call.settings.signal.reason;
     return this.#run(call, map === undefined ? SYNC : SYNC_MAP, map);
@@ -333,9 +367,12 @@ export class Team {
     return [...this.#registry.definitions, ...this.#payloads.messages(), ...(identity === undefined ? [] : [identity])];
   }
 
-  /** Validates a loop call. */
-  #loop(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown): Call {
-    return loopCall(this.#registry, this.#settings, this.#loopDefaults, bodyName, kind, start, end, fn, options, reducer);
+  /** Validates a loop call; `reuse` (a synchronous loop) fills #syncCall when it is free. */
+  #loop(bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown, reuse = false): Call {
+    const into = reuse && !this.#syncCallBusy ? this.#syncCall : undefined;
+    const call = loopCall(this.#registry, this.#settings, this.#loopDefaults, bodyName, kind, start, end, fn, options, reducer, into);
+    if (call === into) this.#syncCallBusy = true;
+    return call;
   }
 
   /** Validates a parallel region call. */

@@ -96,7 +96,7 @@ describe('CostModel', () => {
     expect(free.piece(KEY, 0.5, 1024)).toBe(1024);
   });
 
-  test('loops far under the threshold are timed on 1 call in 64, near it 1 in 8', () => {
+  test('loops far under the threshold (or with none) are timed on 1 call in 64, near it 1 in 8', () => {
     const far = new CostModel();
     far.learn(KEY, 1, false);
     expect(timed(far, 640, 100, 20)).toBe(10); // 0.1 us predicted, threshold 20 us
@@ -105,6 +105,6 @@ describe('CostModel', () => {
     expect(timed(near, 640, 10_000, 20)).toBe(80); // 10 us predicted: within 4x
     const off = new CostModel();
     off.learn(KEY, 1, false);
-    expect(timed(off, 640, 100, 0)).toBe(80); // fallback off: the estimate still follows the body
+    expect(timed(off, 640, 100, 0)).toBe(10); // fallback off: far from any threshold, the estimate still follows the body
   });
 });

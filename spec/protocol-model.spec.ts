@@ -62,10 +62,12 @@ import {
   beginServing,
   claimHeld,
   claimSlot,
+  claimOwnSlot,
   deaths,
   endServing,
   failSlot,
   finishSlot,
+  finishOwnSlot,
   hasUnclaimed,
   heldRegion,
   isDead,
@@ -742,9 +744,9 @@ class Model {
         return `wakeForRegion: swap wake word ${id} (${was} -> 0)${was !== 0 ? ', notify' : ''}`;
       }
 
-      // The claim loop (the caller runs slots until a claim fails).
+      // The claim loop (the caller runs slots until a claim fails or it ran the last one).
       case C_CLAIM: {
-        const slot = claimSlot(i32);
+        const slot = claimOwnSlot(i32, this.p);
         s[b + T_SLOT] = slot;
         if (slot >= 0) {
           this.claimed(b, slot);
@@ -759,10 +761,12 @@ class Model {
         s[b + T_PC] = C_FINISH;
         return `runs slot ${s[b + T_SLOT]} of region ${s[b + T_CLAIMK]}`;
       case C_FINISH:
+        // finishOwnSlot (the caller joins itself: no notify); after the last slot (P - 1)
+        // it claims no more (ForkJoin.runSync).
         this.finishes(b, 'the caller', k);
-        finishSlot(i32, s[b + T_TARGET]!);
-        s[b + T_PC] = C_CLAIM;
-        return `finishSlot(${s[b + T_TARGET]}) for slot ${s[b + T_SLOT]}`;
+        finishOwnSlot(i32);
+        s[b + T_PC] = s[b + T_SLOT] === this.p - 1 ? C_JOIN_FIRST : C_CLAIM;
+        return `finishOwnSlot() for slot ${s[b + T_SLOT]}`;
 
       // joinSync (waitUntilEquals with no spin budget), then #reap on a death.
       case C_JOIN_FIRST:

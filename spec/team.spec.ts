@@ -268,15 +268,16 @@ describe('lifecycle', () => {
     await team.close();
   });
 
-  test('the warm-up after import keeps nothing alive and never reports its own errors', () => {
-    // Nothing else to do: the process exits without waiting for it.
-    const quiet = runNode(`import 'parafor';`);
+  test('the warm-up keeps nothing alive and never reports its own errors', () => {
+    // Nothing else to do: the process exits without waiting for it (or the supervisor).
+    const quiet = runNode(`import { Team } from 'parafor'; new Team({ numThreads: 2 });`);
     expect(quiet.stderr).toBe('');
     expect(quiet.status).toBe(0);
     // A bad environment variable makes the warm-up's team fail; only the program's own call says so.
     const res = runNode(
       `
-      import { parallelForSync } from 'parafor';
+      import { Team, parallelForSync } from 'parafor';
+      new Team({ numThreads: 2, waitPolicy: 'active' }); // the first team made schedules the warm-up
       await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here
       console.log('after the warm-up');
       parallelForSync(0, 10, () => {});`,
@@ -287,22 +288,28 @@ describe('lifecycle', () => {
     expect(res.stderr.match(/PARAFOR_WAIT_POLICY/g)).toHaveLength(1);
   });
 
-  test('the prestarted supervisor: started at import, adopted by the first team that starts workers, never by the warm-up', () => {
+  test('the prestarted supervisor: none at import, started by the first team made, adopted by the first team that starts workers, never by the warm-up', () => {
     const code = `
+      import fs from 'node:fs';
       import { Team } from 'parafor';
       import { hasPrestarted } from './dist/threads/prestart.js';
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      const atImport = threads();
+      await new Promise((r) => setTimeout(r, 50));
       const before = hasPrestarted();
+      const noneStarted = threads() === atImport;
+      const t = new Team({ numThreads: 2 });
+      const made = hasPrestarted();
       await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here, on a team of its own
       const afterWarmUp = hasPrestarted();
-      const t = new Team({ numThreads: 2 });
       await t.start(true);
       const sum = await t.parallelReduce(0, 1000, (acc, i) => acc + i, 'sum', { serialBelowUs: 0 });
-      console.log(before, afterWarmUp, hasPrestarted(), t.workersStarted, sum);
+      console.log(noneStarted, before, made, afterWarmUp, hasPrestarted(), t.workersStarted, sum);
       await t.close();
     `;
-    expect(runNode(code).stdout.trim()).toBe('true true false 2 499500');
+    expect(runNode(code).stdout.trim()).toBe('true false true true false 2 499500');
     // PARAFOR_WARMUP=0: no prestarted supervisor; the team starts its own supervisor.
-    expect(runNode(code, { PARAFOR_WARMUP: '0' }).stdout.trim()).toBe('false false false 2 499500');
+    expect(runNode(code, { PARAFOR_WARMUP: '0' }).stdout.trim()).toBe('true false false false false 2 499500');
   });
 
   test('with a supervisor to adopt, a cold synchronous call starts its workers before its first chunk; without, a tiny one starts none', () => {

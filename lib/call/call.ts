@@ -29,14 +29,37 @@ export interface Call {
   readonly reducer: ResolvedReducer | undefined;
 }
 
-/** Validates a loop call (once per call, never per index). */
-export function loopCall(registry: Registry, team: TeamSettings, defaults: LoopSettings, bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown): Call {
+/** A Call whose every field may be rewritten: the one a team keeps for its synchronous loops. */
+export type CallSlot = { -readonly [K in keyof Call]: Call[K] };
+
+/** An empty Call, to be filled by loopCall. */
+export function newCall(settings: LoopSettings): CallSlot {
+  return { kind: 0, start: 0, end: 0, fn: undefined, body: 0, identity: 0, settings, shared: undefined, reducer: undefined };
+}
+
+/**
+ * Validates a loop call (once per call, never per index). With `into`, fills it instead of
+ * a new object, once every check has passed (so a call made from a getter of the options,
+ * which runs before, has finished with it).
+ */
+export function loopCall(registry: Registry, team: TeamSettings, defaults: LoopSettings, bodyName: string, kind: number, start: number, end: number, fn: unknown, options: unknown, reducer: unknown, into?: CallSlot): Call {
   checkBounds(start, end);
   const body = registry.id(bodyName, fn);
   const red = isReduce(kind) ? resolveReducer(reducer) : undefined;
   const settings = loopSettings(options, team, defaults);
   const identity = red?.identityFn !== undefined ? registry.id('reducer.identity', red.identityFn) : 0;
-  return { kind, start, end, fn, body, identity, settings, shared: sharedOption(options), reducer: red };
+  const shared = sharedOption(options);
+  if (into === undefined) return { kind, start, end, fn, body, identity, settings, shared, reducer: red };
+  into.kind = kind;
+  into.start = start;
+  into.end = end;
+  into.fn = fn;
+  into.body = body;
+  into.identity = identity;
+  into.settings = settings;
+  into.shared = shared;
+  into.reducer = red;
+  return into;
 }
 
 /** Validates a parallel region call. */

@@ -5,7 +5,7 @@
  * Measuring is not free: two clock reads are a sizeable part of a serial call's own cost.
  * So a loop is timed on its first call, then on every 8th call while its
  * predicted time is within 4x of the threshold (where a wrong estimate would change the
- * decision), and on every 64th call when it is far from it. A sample over 4x the estimate
+ * decision), and on every 64th call when it is far from it (or has none). A sample over 4x the estimate
  * is held back until the next call's sample confirms it: one descheduling or GC pause
  * inside a timed 1 us loop would otherwise send the following calls to the team, where
  * each wakes a worker for nothing. The price: a loop whose cost per iteration jumps 1000x
@@ -18,11 +18,19 @@ import { perIndex } from '../run/slot.js';
 /** Samples above this multiple of the estimate wait for confirmation. */
 const OUTLIER_FACTOR = 4;
 
+/** The cost of a key with no sample yet (costs are >= 0). */
+const UNKNOWN = -1;
+
 export class CostModel {
-  /** ns per iteration, by key (body id * 8 + kind). */
-  readonly #cost: (number | undefined)[] = [];
+  /**
+   * ns per iteration, by key (body id * 8 + kind); UNKNOWN (negative) while unknown. A
+   * typed array and a number for "unknown", not `undefined` in a holey array nor NaN: a
+   * double that meets `undefined` or the NaN constant in one expression is boxed, a heap
+   * number per call (spec/warm-region.spec.ts).
+   */
+  #cost = new Float64Array(64).fill(UNKNOWN);
   /** Calls so far, by key: each loop is sampled on its own count (two loops in turn share none). */
-  readonly #calls: number[] = [];
+  #calls = new Int32Array(64);
   /** The key whose last sample was held back, or -1. */
   #suspect = -1;
 
@@ -31,15 +39,32 @@ export class CostModel {
     return body * 8 + kind;
   }
 
+  /** The estimate for `key`, UNKNOWN while there is none. */
+  #get(key: number): number {
+    return key < this.#cost.length ? (this.#cost[key] as number) : UNKNOWN;
+  }
+
+  /** Room for `key` in both arrays. */
+  #grow(key: number): void {
+    if (key < this.#cost.length) return;
+    const size = Math.max(key + 1, this.#cost.length * 2);
+    const cost = new Float64Array(size).fill(UNKNOWN);
+    cost.set(this.#cost);
+    const calls = new Int32Array(size);
+    calls.set(this.#calls);
+    this.#cost = cost;
+    this.#calls = calls;
+  }
+
   /** Whether the key has an estimate. */
   known(key: number): boolean {
-    return this.#cost[key] !== undefined;
+    return this.#get(key) >= 0;
   }
 
   /** Whether `n` iterations are predicted to take under `thresholdUs` (false while unknown). */
   below(key: number, n: number, thresholdUs: number): boolean {
-    const cost = this.#cost[key];
-    return cost !== undefined && n * cost < thresholdUs * 1000;
+    const cost = this.#get(key);
+    return cost >= 0 && n * cost < thresholdUs * 1000;
   }
 
   /**
@@ -47,17 +72,23 @@ export class CostModel {
    * each, from 1 to `max`; 0 while the cost is unknown.
    */
   piece(key: number, targetMs: number, max: number): number {
-    const cost = this.#cost[key];
-    if (cost === undefined) return 0;
+    const cost = this.#get(key);
+    if (cost < 0) return 0;
     return Math.max(1, Math.min(max, Math.floor((targetMs * 1e6) / Math.max(cost, 1e-3))));
   }
 
-  /** Whether this call of `n` iterations should be timed (see the module comment). */
+  /**
+   * Whether this call of `n` iterations should be timed (see the module comment). A call
+   * with no threshold (`thresholdUs` 0: forced parallel) is far from it: 1 call in 64. Its
+   * estimate still follows the body (for a later call with the fallback on, and the first
+   * piece size), and a warm forced region reads the clock, whose number is boxed (a heap
+   * allocation), on 1 call in 64 only (spec/warm-region.spec.ts).
+   */
   shouldMeasure(key: number, n: number, thresholdUs: number): boolean {
-    const cost = this.#cost[key];
-    if (cost === undefined || key === this.#suspect) return true;
-    const every = n * cost * OUTLIER_FACTOR < thresholdUs * 1000 ? 63 : 7;
-    const calls = (this.#calls[key] ?? 0) + 1;
+    const cost = this.#get(key);
+    if (cost < 0 || key === this.#suspect) return true;
+    const every = thresholdUs === 0 || n * cost * OUTLIER_FACTOR < thresholdUs * 1000 ? 63 : 7;
+    const calls = (this.#calls[key] as number) + 1;
     this.#calls[key] = calls;
     return (calls & every) === 0;
   }
@@ -87,8 +118,9 @@ export class CostModel {
    * threads): it can only lower the estimate.
    */
   learn(key: number, nsPerIteration: number, upper: boolean): void {
-    const old = this.#cost[key];
-    if (old === undefined) {
+    this.#grow(key);
+    const old = this.#cost[key] as number;
+    if (old < 0) {
       this.#cost[key] = nsPerIteration;
     } else if (upper) {
       if (nsPerIteration < old) this.#cost[key] = nsPerIteration;

@@ -12,10 +12,10 @@ import type { ToWorker } from '../protocol/messages.js';
 import { TIMEOUT_GRACE_MS, type TeamSettings } from '../options.js';
 import type { Payloads } from './payloads.js';
 import { keepAlive, type Pool } from '../threads/pool.js';
-import { claimSlot, doneStamp, failRegion, failSlot, finishSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, skipUnclaimed, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
+import { claimOwnSlot, doneStamp, failRegion, failSlot, finishOwnSlot, joinSync, openRegion, regionDone, regionFailure, resetForRegion, skipUnclaimed, waitDone, waitDoneAsync, wakeJoin } from '../protocol/transitions.js';
 import { REDUCER_CUSTOM } from '../run/reducers.js';
 import type { Registry } from './registry.js';
-import { newScratch, type Between, runSlot, writeRegion, type Region } from '../run/slot.js';
+import { newRegion, newScratch, type Between, runSlot, writeRegion, type Region, type RegionSlot } from '../run/slot.js';
 import { autoChunk, counterUnit } from '../run/schedule.js';
 import type { SerialRuns } from './serial.js';
 import { enterRegion, leaveRegion } from '../run/state.js';
@@ -45,6 +45,15 @@ export class ForkJoin {
   #identityMsg: ToWorker | undefined;
   /** The calling thread's slot scratch for parallel runs (run/slot.ts). */
   readonly #scratch = newScratch();
+  /**
+   * The descriptor of synchronous calls, filled by each (plan): a warm synchronous region
+   * allocates nothing (spec/warm-region.spec.ts). One is enough: a synchronous call holds it from
+   * plan() to the end of runSync(), and the only code of others that runs on this thread
+   * in between at depth 0 is a custom reducer's combine, called after the last read of it;
+   * calls made from bodies run nested, without a region. Asynchronous calls get one each:
+   * their timers read it after the call.
+   */
+  readonly #syncRegion = newRegion();
 
   constructor(settings: TeamSettings, cpus: number, pool: Pool, registry: Registry, payloads: Payloads, costs: CostModel, serial: SerialRuns) {
     this.#settings = settings;
@@ -103,7 +112,8 @@ export class ForkJoin {
     return failure;
   }
 
-  plan(call: Call, body: number, shared: number, identity: number, forAsync: boolean): Region {
+  /** A call's region; `reuse` (synchronous calls) fills the one kept for them instead of a new one. */
+  plan(call: Call, body: number, shared: number, identity: number, forAsync: boolean, reuse = false): Region {
     const s = call.settings;
     const n = call.end - call.start;
     const p = s.numThreads;
@@ -124,24 +134,24 @@ export class ForkJoin {
     // which learns of the end through Atomics.waitAsync.
     const spinUs = p + (forAsync ? 1 : 0) > this.#cpus ? 0 : this.#settings.spinUs;
     this.#regionId = (this.#regionId + 1) | 0 || 1;
-    return {
-      id: this.#regionId,
-      doneTarget: 0, // set when published
-      kind: call.kind,
-      body,
-      shared,
-      schedule,
-      p,
-      maxWorker: forAsync ? p : p - 1,
-      chunk,
-      unit,
-      spinUs,
-      reducer: call.reducer?.id ?? 0,
-      identity,
-      piece: firstPiece(this.#costs, body, call.kind),
-      start: call.start,
-      end: call.end,
-    };
+    const r: RegionSlot = reuse ? this.#syncRegion : newRegion();
+    r.id = this.#regionId;
+    r.doneTarget = 0; // set when published
+    r.kind = call.kind;
+    r.body = body;
+    r.shared = shared;
+    r.schedule = schedule;
+    r.p = p;
+    r.maxWorker = forAsync ? p : p - 1;
+    r.chunk = chunk;
+    r.unit = unit;
+    r.spinUs = spinUs;
+    r.reducer = call.reducer?.id ?? 0;
+    r.identity = identity;
+    r.piece = firstPiece(this.#costs, body, call.kind);
+    r.start = call.start;
+    r.end = call.end;
+    return r;
   }
 
   /** Publishes a region (design.md#publish): descriptor, counters, then slots, then the epoch. */
@@ -225,15 +235,10 @@ export class ForkJoin {
   #collect(call: Call, r: Region, caught: Map<number, ErrorRecord> | undefined, partials: unknown[] | undefined): unknown {
     const c = this.#pool.control;
     const failed = regionFailure(c.i32);
-    // Nothing is allocated for a region that succeeded without a custom reducer.
+    // Nothing is allocated for a region that succeeded without a custom reducer (the
+    // messages are read in a method of their own: see #deadlineHook).
     let errors = caught;
-    if (failed !== 0 || partials !== undefined) {
-      errors ??= new Map<number, ErrorRecord>();
-      this.#pool.readMessages(r.id, (msg) => {
-        if (msg.t === 'error') errors!.set(msg.error.threadId, msg.error);
-        else if (partials !== undefined) partials[msg.slot] = msg.value;
-      });
-    }
+    if (failed !== 0 || partials !== undefined) errors = this.#readMessages(r.id, errors ?? new Map<number, ErrorRecord>(), partials);
     this.#pool.closeRetired();
     if (failed === CANCELLED) throw this.#cancelReason;
     if (failed === WORKER_LOST) throw this.#lost ?? workerDied(0, 'a thread of the parallel region died', undefined);
@@ -251,6 +256,16 @@ export class ForkJoin {
     for (let s = 1; s < r.p; s++) acc = red.combine(acc, f64[F64_PARTIALS + s]);
     return acc;
   }
+
+  /** What the workers posted for region `id`: errors into `errors`, custom partials into `partials`. */
+  #readMessages(id: number, errors: Map<number, ErrorRecord>, partials: unknown[] | undefined): Map<number, ErrorRecord> {
+    this.#pool.readMessages(id, (msg) => {
+      if (msg.t === 'error') errors.set(msg.error.threadId, msg.error);
+      else if (partials !== undefined) partials[msg.slot] = msg.value;
+    });
+    return errors;
+  }
+
 
   /**
    * An asynchronous call routed to the team (dispatch.ts): the calling thread publishes the
@@ -310,7 +325,7 @@ export class ForkJoin {
     const sharedVersion = this.#payloads.admit(call);
     const callerWaits = call.settings.timeout !== undefined;
     const run = callerWaits ? undefined : this.#registry.runner(call.body, call.kind);
-    const region = this.plan(call, call.body, sharedVersion, call.identity, callerWaits);
+    const region = this.plan(call, call.body, sharedVersion, call.identity, callerWaits, true);
     if (!call.settings.parallel || region.p === 1) oneWorker(call, region);
     this.settle();
     const c = this.#pool.control;
@@ -323,14 +338,7 @@ export class ForkJoin {
     else hook = this.#pool.syncMembers(region.p - 1);
     const timeout = call.settings.timeout;
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
-    if (timeout !== undefined) {
-      // Between chunks, the calling thread checks the clock and cancels the call when it is late.
-      const cold = hook;
-      hook = (whole) => {
-        if (cold !== undefined) cold(whole);
-        if (performance.now() > deadline) this.#cancel(timeoutError(timeout, false));
-      };
-    }
+    if (timeout !== undefined) hook = this.#deadlineHook(hook, deadline, timeout);
     this.#cancelReason = undefined;
     this.#postIdentity(call, region);
     this.#publish(region);
@@ -345,10 +353,13 @@ export class ForkJoin {
     if (run !== undefined) {
       enterRegion();
       try {
-        for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) {
+        // After the last slot (P - 1) no claim can succeed: the caller does not try (one
+        // atomic operation fewer, and the claim line stays where it is).
+        const p = region.p;
+        for (let slot = claimOwnSlot(i32, p); slot >= 0; slot = slot === p - 1 ? -1 : claimOwnSlot(i32, p)) {
           const error = this.#runMainSlot(call, region, run, slot, i32, hook, partials);
           if (error !== undefined) (errors ??= new Map()).set(slot, error);
-          finishSlot(i32, region.doneTarget);
+          finishOwnSlot(i32);
         }
       } finally {
         leaveRegion();
@@ -366,6 +377,19 @@ export class ForkJoin {
     this.#flight = undefined;
     if (this.#failure !== undefined) throw this.#giveUp();
     return this.#collect(call, region, errors, partials);
+  }
+
+  /**
+   * Between chunks, the calling thread checks the clock and cancels the call when it is late.
+   * A method of its own: a closure made in runSync would make V8 allocate runSync's
+   * variables in a context object on every call, a call without a timeout too
+   * (spec/warm-region.spec.ts).
+   */
+  #deadlineHook(cold: Between | undefined, deadline: number, timeout: number): Between {
+    return (whole) => {
+      if (cold !== undefined) cold(whole);
+      if (performance.now() > deadline) this.#cancel(timeoutError(timeout, false));
+    };
   }
 
   /** One slot of a parallel run on the calling thread; its partial goes where the workers' go. Returns its error, if any. */

@@ -1,8 +1,8 @@
 /**
  * Idle-time warm-up. V8 compiles each function on its first call, so a process's first
  * parafor call pays for compiling parafor's own call path, many times the cost of the second
- * call (perf/repro/first-call.mjs). After import, when the event loop is next
- * idle (a program typically reads its input between importing and computing), a few tiny
+ * call (perf/repro/first-call.mjs). After the first team is made (not at import: importing
+ * parafor runs nothing), when the event loop is next idle, a few tiny
  * loops run on a private two-thread team, the way a cold team's first call runs, so that the
  * program's first call finds that code compiled. No worker starts (the loops are far too small
  * to pay for one), nothing is kept alive (the callback is unref'd: a program with nothing else
@@ -42,9 +42,14 @@ export function warmUp(): Team {
   });
 }
 
+/** Whether scheduleWarmUp() has run (once per process; the warm-up's own team makes it run again). */
+let scheduled = false;
+
 export function scheduleWarmUp(): void {
   // Only the main thread: a worker that imports parafor runs its calls nested anyway.
-  if (!isMainThread || readEnv('PARAFOR_WARMUP') === '0') return;
+  if (scheduled || !isMainThread) return;
+  scheduled = true;
+  if (readEnv('PARAFOR_WARMUP') === '0') return;
   setImmediate(() => {
     try {
       void warmUp().close();

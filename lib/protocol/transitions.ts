@@ -70,18 +70,91 @@ const JOIN_SLICE_MS = 50;
  */
 const pause: () => void = (Atomics as { pause?: () => void }).pause ?? (() => {});
 
+/**
+ * How spins are bounded in time without reading the clock. A clock read costs several polls,
+ * and performance.now() returns a boxed number: a heap allocation per read (three where the
+ * spin keeps its deadline), so a spin that read it once per region made a warm region
+ * allocate (spec/warm-region.spec.ts). So a thread measures its polls per microsecond
+ * once, before its first spin (calibrate, about 50 us), and times one spin in 64: that one
+ * reads the clock after 1024 polls to set its deadline, then seldom (nextCheck), and
+ * corrects the rate whenever it has polled for 50 us or more. The other spins poll that
+ * rate times their budget, and read no clock. A thread that is descheduled while it spins spins longer by as much: it burns no
+ * core meanwhile.
+ */
+let pollsPerUs = 0;
+let spins = 0;
+
+/** Polls for a spin of `spinUs` microseconds, or 0 when this spin must time itself. */
+function spinPolls(spinUs: number): number {
+  if (pollsPerUs === 0) calibrate();
+  spins = (spins + 1) | 0;
+  if ((spins & 63) === 0) return 0;
+  return Math.max(1024, Math.ceil(pollsPerUs * spinUs));
+}
+
+/** A thread's first spin: times polls of a word of its own for about 50 us (once per thread). */
+function calibrate(): void {
+  const word = new Int32Array(1);
+  const t0 = performance.now();
+  let polls = 0;
+  let took: number;
+  do {
+    for (let k = 0; k < 1024; k++) {
+      if (Atomics.load(word, 0) !== 0) break;
+      pause();
+    }
+    polls += 1024;
+    took = performance.now() - t0;
+  } while (took < 0.05);
+  pollsPerUs = polls / (took * 1000);
+}
+
+/** A timed spin ran long enough to say: `polls` polls in `tookMs` since its first clock read. */
+function learnPolls(polls: number, tookMs: number): void {
+  if (tookMs >= 0.05) pollsPerUs = polls / (tookMs * 1000);
+}
+
+/**
+ * When a timed spin reads the clock next (in polls): after 1024 polls to set its deadline,
+ * again 1024 polls later, and from then on when the rate of its polls so far says the
+ * deadline has come (at least 1024 polls on).
+ */
+function nextCheck(polls: number, pollsTimed: number, tookMs: number, leftMs: number): number {
+  if (pollsTimed <= 0 || tookMs <= 0) return polls + 1024;
+  return polls + Math.max(1024, Math.ceil((pollsTimed / tookMs) * leftMs));
+}
+
 /** Spins until i32[index] !== value or `spinUs` microseconds pass. True when it changed. */
 export function spinWhileEquals(i32: Int32Array, index: number, value: number, spinUs: number): boolean {
   if (spinUs <= 0) return Atomics.load(i32, index) !== value;
-  // The clock costs several polls: read it every 1024 polls, once 1024 were not enough.
+  const budget = spinPolls(spinUs);
+  if (budget > 0) {
+    for (let polls = 0; polls < budget; polls++) {
+      if (Atomics.load(i32, index) !== value) return true;
+      pause();
+    }
+    return Atomics.load(i32, index) !== value;
+  }
+  // Timed: the clock only once 1024 polls were not enough, then seldom (nextCheck).
   let deadline = Infinity;
+  let t0 = 0;
+  let check = 1024;
   for (let polls = 1; ; polls++) {
     if (Atomics.load(i32, index) !== value) return true;
     pause();
-    if ((polls & 1023) === 0) {
+    if (polls === check) {
       const now = performance.now();
-      if (deadline === Infinity) deadline = now + spinUs / 1000;
-      else if (now > deadline) return false;
+      if (deadline === Infinity) {
+        deadline = now + spinUs / 1000;
+        t0 = now;
+        check = polls + 1024;
+      } else if (now > deadline) {
+        learnPolls(polls - 1024, now - t0);
+        return false;
+      } else {
+        learnPolls(polls - 1024, now - t0);
+        check = nextCheck(polls, polls - 1024, now - t0, deadline - now);
+      }
     }
   }
 }
@@ -145,17 +218,31 @@ export function wakeAll(i32: Int32Array, upTo: number): void {
 export function waitUntilEquals(i32: Int32Array, index: number, target: number, spinUs: number, watch: number, watchValue: number): boolean {
   let v = Atomics.load(i32, index);
   if (v === target) return true;
-  // The clock is read only once the first 1024 polls have not been enough.
+  // Counted (spinPolls), or timed: the clock only once the first 1024 polls have not been
+  // enough, then seldom (nextCheck). The death count every 1024 polls.
+  const budget = spinUs > 0 ? spinPolls(spinUs) : 0;
   let deadline = Infinity;
+  let t0 = 0;
+  let check = budget > 0 ? -1 : 1024;
   for (let polls = 1; spinUs > 0; polls++) {
+    if (polls === budget) break;
     v = Atomics.load(i32, index);
     if (v === target) return true;
     pause();
-    if ((polls & 1023) === 0) {
-      if (Atomics.load(i32, watch) !== watchValue) return false;
+    if ((polls & 1023) === 0 && Atomics.load(i32, watch) !== watchValue) return false;
+    if (polls === check) {
       const now = performance.now();
-      if (deadline === Infinity) deadline = now + spinUs / 1000;
-      else if (now > deadline) break;
+      if (deadline === Infinity) {
+        deadline = now + spinUs / 1000;
+        t0 = now;
+        check = polls + 1024;
+      } else if (now > deadline) {
+        learnPolls(polls - 1024, now - t0);
+        break;
+      } else {
+        learnPolls(polls - 1024, now - t0);
+        check = nextCheck(polls, polls - 1024, now - t0, deadline - now);
+      }
     }
   }
   for (;;) {
@@ -192,6 +279,15 @@ export function claimSlot(i32: Int32Array): number {
   return left > 0 ? Atomics.load(i32, CTRL_NSLOTS) - left : -1;
 }
 
+/**
+ * claimSlot for the caller of a synchronous region: it published P itself, so it need not
+ * load CTRL_NSLOTS.
+ */
+export function claimOwnSlot(i32: Int32Array, p: number): number {
+  const left = Atomics.sub(i32, CTRL_SLOTS, 1);
+  return left > 0 ? p - left : -1;
+}
+
 /** Whether the region in flight has unclaimed slots. */
 export function hasUnclaimed(i32: Int32Array): boolean {
   return Atomics.load(i32, CTRL_SLOTS) > 0;
@@ -200,6 +296,14 @@ export function hasUnclaimed(i32: Int32Array): boolean {
 /** Marks one slot finished; the thread that finishes the last one wakes the caller. */
 export function finishSlot(i32: Int32Array, doneTarget: number): void {
   if (((Atomics.add(i32, CTRL_DONE, 1) + 1) | 0) === doneTarget) Atomics.notify(i32, CTRL_DONE);
+}
+
+/**
+ * finishSlot for the caller of a synchronous region: it joins the region itself, and nobody
+ * else waits on CTRL_DONE, so it notifies nobody.
+ */
+export function finishOwnSlot(i32: Int32Array): void {
+  Atomics.add(i32, CTRL_DONE, 1);
 }
 
 /** Claims and finishes, unrun, every unclaimed slot: the caller only, for a failed or cancelled region it published and has not joined (design.md#faults, rule 1). */

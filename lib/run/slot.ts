@@ -100,27 +100,38 @@ function set(i32: Int32Array, index: number, value: number): void {
   if (i32[index] !== value) i32[index] = value;
 }
 
-/** Reads the descriptor. Valid after a successful claim (design.md#claim); plain loads for the same reason. */
-export function readRegion(c: Control): Region {
+/** A region descriptor whose every field may be rewritten: one kept per thread and filled per region. */
+export type RegionSlot = { -readonly [K in keyof Region]: Region[K] };
+
+/** A zeroed descriptor, to be filled (readRegion, ForkJoin#plan). */
+export function newRegion(): RegionSlot {
+  return { id: 0, doneTarget: 0, kind: 0, body: 0, shared: 0, schedule: SCHED_STATIC, p: 1, maxWorker: 0, chunk: 0, unit: 1, spinUs: 0, reducer: 0, identity: 0, piece: 0, start: 0, end: 0 };
+}
+
+/**
+ * Reads the descriptor into `into` (a worker passes the one it keeps, so that a region
+ * allocates nothing there). Valid after a successful claim (design.md#claim); plain loads
+ * for the same reason.
+ */
+export function readRegion(c: Control, into: RegionSlot = newRegion()): Region {
   const i = c.i32;
-  return {
-    id: i[CTRL_REGION] as number,
-    doneTarget: i[CTRL_DONE_TARGET] as number,
-    kind: i[CTRL_KIND] as number,
-    body: i[CTRL_BODY] as number,
-    shared: i[CTRL_SHARED] as number,
-    schedule: i[CTRL_SCHEDULE] as number,
-    p: i[CTRL_NSLOTS] as number,
-    maxWorker: i[CTRL_MAX_WORKER] as number,
-    chunk: i[CTRL_CHUNK] as number,
-    unit: i[CTRL_UNIT] as number,
-    spinUs: i[CTRL_SPIN_US] as number,
-    reducer: i[CTRL_REDUCER] as number,
-    identity: i[CTRL_IDENTITY] as number,
-    piece: i[CTRL_PIECE] as number,
-    start: smallInt(c.f64[F64_START] as number),
-    end: smallInt(c.f64[F64_END] as number),
-  };
+  into.id = i[CTRL_REGION] as number;
+  into.doneTarget = i[CTRL_DONE_TARGET] as number;
+  into.kind = i[CTRL_KIND] as number;
+  into.body = i[CTRL_BODY] as number;
+  into.shared = i[CTRL_SHARED] as number;
+  into.schedule = i[CTRL_SCHEDULE] as number;
+  into.p = i[CTRL_NSLOTS] as number;
+  into.maxWorker = i[CTRL_MAX_WORKER] as number;
+  into.chunk = i[CTRL_CHUNK] as number;
+  into.unit = i[CTRL_UNIT] as number;
+  into.spinUs = i[CTRL_SPIN_US] as number;
+  into.reducer = i[CTRL_REDUCER] as number;
+  into.identity = i[CTRL_IDENTITY] as number;
+  into.piece = i[CTRL_PIECE] as number;
+  into.start = smallInt(c.f64[F64_START] as number);
+  into.end = smallInt(c.f64[F64_END] as number);
+  return into;
 }
 
 /** A bound read from the Float64Array as a small integer when it is one (see runChunk). */

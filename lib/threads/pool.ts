@@ -302,7 +302,13 @@ export class Pool {
   syncMembers(want: number): Between | undefined {
     let missing = 0;
     for (let id = 1; id <= want; id++) if (this.#members[id] === undefined || this.#members[id]!.exited) missing++;
-    if (missing === 0) return undefined;
+    // The hook is made in a method of its own: a closure made here would make V8 allocate
+    // this method's variables in a context object on every call, a warm team's too.
+    return missing === 0 ? undefined : this.#coldHook(want);
+  }
+
+  /** syncMembers' hook for a team with workers missing. */
+  #coldHook(want: number): Between {
     const t0 = performance.now();
     const budget = this.#coldWorkMs;
     return (whole) => {

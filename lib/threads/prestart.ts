@@ -1,12 +1,13 @@
 /**
  * Starting supervisor threads (lib/threads/supervisor.ts). A team's first workers wait for two
  * thread start-ups in a row, their supervisor's and their own (tens of milliseconds each),
- * and starting the supervisor costs the calling thread a few milliseconds. So the main
- * thread starts one supervisor when parafor is imported, which the first team that needs a
- * supervisor adopts: that team's first workers then wait for their own start-up only
- * (design.md#cold-start). The prestarted supervisor holds no team until it is adopted (its
- * team arrives in its first message) and keeps nothing alive. PARAFOR_WARMUP=0 turns it off,
- * with the idle-time warm-up.
+ * and starting the supervisor costs the calling thread a few milliseconds. So the first
+ * team made on the main thread starts one supervisor at once (importing parafor starts
+ * nothing), which the first team that needs a supervisor adopts: that team's first workers
+ * then wait for their own start-up only (design.md#cold-start). The prestarted supervisor
+ * holds no team until it is adopted (its team arrives in its first message) and keeps
+ * nothing alive. Once per process: a later team that needs one starts its own.
+ * PARAFOR_WARMUP=0 turns it off, with the idle-time warm-up.
  */
 import { isMainThread, readEnv, startThread, type Thread } from '../platform/index.js';
 import { acceptExecArgv, withoutRefused, workerExecArgv } from '../platform/exec-argv.js';
@@ -14,6 +15,8 @@ import { acceptExecArgv, withoutRefused, workerExecArgv } from '../platform/exec
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
 let prestarted: Thread | undefined;
+/** Whether prestartSupervisor() has run (it starts one supervisor per process at most). */
+let tried = false;
 /** While set, the prestarted supervisor is not offered (the warm-up's team must not adopt it: lib/call/warm.ts). */
 let hidden = false;
 
@@ -38,9 +41,11 @@ export function spawnSupervisor(): Thread {
   }
 }
 
-/** Starts a supervisor ahead, on the main thread, unless PARAFOR_WARMUP=0. Failures are left to the first team's own start. */
+/** Starts a supervisor ahead, on the main thread, once per process, unless PARAFOR_WARMUP=0. Failures are left to the first team's own start. */
 export function prestartSupervisor(): void {
-  if (!isMainThread || prestarted !== undefined || readEnv('PARAFOR_WARMUP') === '0') return;
+  if (tried || !isMainThread) return;
+  tried = true;
+  if (readEnv('PARAFOR_WARMUP') === '0') return;
   try {
     const started = spawnSupervisor();
     const drop = (): void => {

@@ -21,7 +21,7 @@ import {
 } from '../protocol/control.js';
 import { compileSource, Runners } from '../run/body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from '../run/reducers.js';
-import { newScratch, readRegion, runSlot, type Region } from '../run/slot.js';
+import { newRegion, newScratch, readRegion, runSlot, type Region } from '../run/slot.js';
 import { enterWorker } from '../run/state.js';
 import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from '../protocol/transitions.js';
 import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from '../errors.js';
@@ -154,11 +154,15 @@ function claim(): number {
   return claimHeld(i32, id);
 }
 
-/** The decoded descriptor of the region last run here; it cannot change while its id is the same. */
-let current: Region | undefined;
+/**
+ * The decoded descriptor of the region last run here; it cannot change while its id is the
+ * same. One object, filled again for each new region: a warm region allocates nothing on a
+ * worker (spec/warm-region.spec.ts). Its id starts at 0, which no region has.
+ */
+const current = newRegion();
 
 function region(): Region {
-  if (current === undefined || current.id !== i32[CTRL_REGION]) current = readRegion(ctl);
+  if (current.id !== i32[CTRL_REGION]) readRegion(ctl, current);
   return current;
 }
 
@@ -205,6 +209,22 @@ function runClaimed(slot: number): boolean {
   return true;
 }
 
+/**
+ * Runs the slots of the region in flight that this worker can claim. Returns the slot it
+ * still holds when a module body must be imported first, else -1. Not part of the async
+ * serve(): there, V8 ran the hot loop as a resumable function and allocated on each region
+ * (spec/warm-region.spec.ts).
+ */
+function runSlots(): number {
+  for (let slot = claim(); slot >= 0; ) {
+    if (!runClaimed(slot)) return slot;
+    // The last slot's claim took the count to zero: every other slot is taken, so a
+    // further claim would only fail (and move the claim line between cores once more).
+    slot = slot === current.p - 1 ? -1 : claim();
+  }
+  return -1;
+}
+
 async function serve(): Promise<void> {
   beginServing(i32, id);
   for (;;) {
@@ -215,22 +235,18 @@ async function serve(): Promise<void> {
     if (Atomics.load(i32, CTRL_STATE) !== TEAM_OPEN) break;
     let spinUs = 0;
     if (id <= Atomics.load(i32, CTRL_MAX_WORKER)) {
-      for (let slot = claim(); slot >= 0; ) {
-        if (!runClaimed(slot)) {
-          const r = readRegion(ctl);
-          try {
-            await prepare(r.body);
-          } catch (thrown) {
-            failSlot(i32, slot);
-            post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
-            releaseHeld(i32, id, r.doneTarget);
-            slot = claim();
-          }
-          continue;
+      for (let slot = runSlots(); slot >= 0; slot = runSlots()) {
+        // Holding `slot`, whose module body is still to be imported here.
+        const r = readRegion(ctl);
+        try {
+          await prepare(r.body);
+          if (runClaimed(slot)) continue;
+          throw internalError(`worker ${id} has no runner for body ${r.body} after importing it`);
+        } catch (thrown) {
+          failSlot(i32, slot);
+          post({ t: 'error', region: r.id, error: recordError(thrown, { index: r.start, chunk: [r.start, r.end], threadId: slot }) });
+          releaseHeld(i32, id, r.doneTarget);
         }
-        // The last slot's claim took the count to zero: every other slot is taken, so a
-        // further claim would only fail (and move the claim line between cores once more).
-        slot = slot === current!.p - 1 ? -1 : claim();
       }
       spinUs = Atomics.load(i32, CTRL_SPIN_US);
     }

@@ -1,9 +1,12 @@
 /**
- * Step "micro": EPCC-style overheads with benchmark.js. Each construct runs a body that
- * spins a fixed delay once per thread; its overhead is (construct with delay) - (delay
- * alone), medians of benchmark.js samples, median over several repetitions. The C program's
- * own EPCC numbers (perf/native/kernels.c) are taken in the same step, thread count by
- * thread count, so JS/C ratios come from one run.
+ * Step "micro": overheads with benchmark.js, two ways. Plain: a loop of empty constructs
+ * (an empty `parallelForSync`, an empty `parallelReduceSync`), against libgomp's loop of
+ * empty `parallel for` and `parallel for reduction` (perf/native/kernels.c): the anchor
+ * of the fork/join's cost. EPCC-style: each construct runs a body that spins a fixed delay
+ * once per thread; its overhead is (construct with delay) - (delay alone), which cancels the
+ * delay only when the threads' delays overlap, so it drifts on a loaded machine. Medians of
+ * benchmark.js samples, median over several repetitions. The C program's numbers are taken
+ * in the same step, thread count by thread count, so JS/C ratios come from one run.
  *
  * Also: small loops (serial time of a few microseconds) against the plain serial loop, and
  * the wake-up of a team that has gone to sleep after an idle gap.
@@ -38,6 +41,9 @@ function delayFold(acc, i, s) {
   return acc + 1;
 }
 function emptyBody() {}
+function emptyFold(acc) {
+  return acc + 1;
+}
 /** The small-loop body: a sum over a slice of a shared Float64Array. */
 function sumRange(acc, lo, hi, s) {
   const a = s.a;
@@ -100,6 +106,7 @@ async function overheads(t) {
   });
   r.parallelForSyncRaw = await repeated('parallelForSync raw', () => team.parallelForSync(0, t, delayBody, noFallback));
   r.emptyParallelForSync = await repeated('empty parallelForSync', () => team.parallelForSync(0, t, emptyBody, { serialBelowUs: 0 }));
+  r.emptyParallelReduceSync = await repeated('empty parallelReduceSync', () => team.parallelReduceSync(0, t, emptyFold, 'sum', { serialBelowUs: 0 }));
   r.parallelForAsyncRaw = await repeated('parallelFor raw', {
     defer: true,
     fn: (d) => {
@@ -195,7 +202,9 @@ for (const t of threads) {
   result.overheads.push(r);
   progress(
     'micro',
-    `T=${t}: parallelForSync ${r.parallelForSync} us (C parallel for ${r.c?.parallelForUs ?? '-'}), parallelFor ${r.parallelForAsync} us, ` +
+    `T=${t}: empty parallelForSync ${r.emptyParallelForSync.us} us (C empty parallel for ${r.c?.emptyParallelForUs ?? '-'}), ` +
+      `empty parallelReduceSync ${r.emptyParallelReduceSync.us} us (C ${r.c?.emptyReductionUs ?? '-'}); EPCC: ` +
+      `parallelForSync ${r.parallelForSync} us (C parallel for ${r.c?.parallelForUs ?? '-'}), parallelFor ${r.parallelForAsync} us, ` +
       `reduce ${r.parallelReduceSync} us (C ${r.c?.reductionUs ?? '-'}), dynamic grab ${r.dynamicPerGrab} us, passive wake ${r.passiveWake} us (C ${r.cPassive?.parallelForUs ?? '-'})`,
   );
 }
