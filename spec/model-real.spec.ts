@@ -106,4 +106,12 @@ describe('every interleaving of the shipped protocol within the bounds', () => {
     run({ name: 'async, 1 worker, 1 death', workers: 1, calls: 2, caller: 'async', preemptions: 1, spurious: 0, deaths: 1, deathKinds: BOTH, maxStates: 2_000_000 }, ['completed', 'gave up', 'death replaced']);
     run({ name: 'async, 2 workers, 1 death', workers: 2, calls: 2, caller: 'async', preemptions: 0, spurious: 0, deaths: 1, deathKinds: BOTH, maxStates: 2_000_000 }, ['completed', 'gave up', 'rejected', 'death replaced', 'death skips']);
   });
+
+  test('two deaths (the replacement of a dead worker may die too), sync caller and 1 worker, at most 1 preemption', () => {
+    run({ name: 'sync, 1 worker, 2 deaths', workers: 1, calls: 2, caller: 'sync', preemptions: 1, spurious: 0, deaths: 2, deathKinds: BOTH, maxStates: 2_000_000 }, ['completed', 'gave up', 'rejected', 'death breaks']);
+  });
+
+  test('a timeout firing during a death: a synchronous call with timeout 0 (the caller cancels at its first look, then joins), 1 worker, one death', () => {
+    run({ name: 'timed, 1 worker, 1 death', workers: 1, calls: 2, caller: 'timed', preemptions: 1, spurious: 0, deaths: 1, deathKinds: BOTH, maxStates: 2_000_000 }, ['completed', 'rejected', 'gave up', 'death breaks', 'death harmless']);
+  });
 });

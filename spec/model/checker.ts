@@ -99,8 +99,8 @@ export interface Config {
   readonly name: string;
   readonly workers: number;
   readonly calls: number;
-  /** 'sync': the caller takes part (runSync); 'async': it waits only (runAsync). */
-  readonly caller: 'sync' | 'async';
+  /** 'sync': the caller takes part (runSync); 'async': it waits only (runAsync); 'timed': runSync with timeout 0. */
+  readonly caller: 'sync' | 'async' | 'timed';
   readonly preemptions: number;
   readonly spurious: number;
   readonly deaths: number;
@@ -170,6 +170,8 @@ export class World {
   flight: Region | undefined;
   broken: number | undefined;
   joined = new Set<number>();
+  /** Regions the caller cancelled (a timeout). */
+  cancelled = new Set<number>();
   /** Slots whose body called process.exit(), as `region:slot`. */
   exited = new Set<string>();
   outcomes: string[] = [];
@@ -309,7 +311,7 @@ export class World {
         if (runs[s] !== 1) this.fail(`region ${r.id} joined as a success but slot ${s} ran ${runs[s]} times`);
         if (this.exited.has(`${r.id}:${s}`)) this.fail(`region ${r.id} joined as a success but slot ${s}'s body called process.exit()`);
       }
-    } else if (this.cfg.deaths - this.deathsLeft === 0) {
+    } else if (this.cfg.deaths - this.deathsLeft === 0 && !this.cancelled.has(r.id)) {
       this.fail(`region ${r.id} failed (mark ${failed}) with no fault`);
     }
     this.joined.add(r.id);

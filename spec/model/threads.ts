@@ -54,6 +54,7 @@ export interface Protocol {
   stopsDone(i32: Int32Array): Gen<number>;
   waitStopped(i32: Int32Array, before: number, ms: number): Gen<boolean>;
   waitDoneAsync(i32: Int32Array, stamp: number): Gen<unknown>;
+  waitDone(i32: Int32Array, stamp: number, ms: number): Gen<void>;
   readonly DEATH_HARMLESS: number;
   readonly DEATH_BREAKS: number;
   readonly DEATH_LOSES: number;
@@ -64,7 +65,7 @@ export interface Protocol {
 const USED: readonly (keyof Protocol)[] = [
   'beginServing', 'claimHeld', 'releaseHeld', 'waitForEpoch', 'endServing', 'markDead', 'markStopped', 'deaths', 'isDead', 'settleDeath',
   'skipUnclaimed', 'resetWorker', 'doneStamp', 'resetForRegion', 'openRegion', 'claimSlot', 'finishSlot', 'joinSync', 'regionDone',
-  'regionFailure', 'failRegion', 'closeBlock', 'stopsDone', 'waitStopped', 'waitDoneAsync',
+  'regionFailure', 'failRegion', 'closeBlock', 'stopsDone', 'waitStopped', 'waitDoneAsync', 'waitDone',
   'DEATH_HARMLESS', 'DEATH_BREAKS', 'DEATH_LOSES', 'DEATH_SKIPS', 'DEATH_REPLACE',
 ];
 
@@ -82,6 +83,11 @@ const VERDICTS: Record<number, string> = { 0: 'death harmless', 1: 'death breaks
 
 /** lib/threads/pool.ts: STOP_LIMIT_MS. */
 const STOP_LIMIT_MS = 10_000;
+/** lib/options.ts: TIMEOUT_GRACE_MS. */
+const TIMEOUT_GRACE_MS = 500;
+
+/** The calling thread's part: 'sync' takes part (runSync), 'async' only waits (runAsync), 'timed' is a synchronous call with `timeout: 0` (it runs no body; its deadline has passed at its first look). */
+export type CallerKind = 'sync' | 'async' | 'timed';
 
 /** What the caller's side keeps (ForkJoin and Pool fields). */
 interface CallerState {
@@ -93,7 +99,7 @@ interface CallerState {
 }
 
 /** The model of a team of `workers` workers and a caller making `calls` calls of `kind`. */
-export function teamSetup(P: Protocol, workers: number, calls: number, caller: 'sync' | 'async'): Setup {
+export function teamSetup(P: Protocol, workers: number, calls: number, caller: CallerKind): Setup {
   return {
     start(m: World): void {
       const c = controlViews(m.buffer);
@@ -272,10 +278,10 @@ function* settleCall(m: World, P: Protocol, c: Control, cs: CallerState, r: Regi
 }
 
 /** The calling thread: `calls` calls one after another, ForkJoin runSync or runAsync (lib/call/fork-join.ts). */
-function* callerThread(m: World, P: Protocol, c: Control, cs: CallerState, workers: number, calls: number, kind: 'sync' | 'async'): Gen<void> {
+function* callerThread(m: World, P: Protocol, c: Control, cs: CallerState, workers: number, calls: number, kind: CallerKind): Gen<void> {
   const i32 = c.i32;
   for (let call = 0; call < calls; call++) {
-    const r = plan(cs, kind === 'sync' ? workers + 1 : workers, kind === 'async');
+    const r = plan(cs, kind === 'sync' ? workers + 1 : workers, kind !== 'sync');
     // settle(): if (this.#reap()) this.#recover()
     if (yield* reap(m, P, c, cs, cs.flight)) yield* recover(m, P, c, cs);
     // pool.startMembers(maxWorker) (runSync without a runner; runAsync): ensureMember for each.
@@ -292,6 +298,28 @@ function* callerThread(m: World, P: Protocol, c: Control, cs: CallerState, worke
         while (!(yield* P.joinSync(i32, r.doneTarget, r.spinUs, cs.deathsSeen))) {
           if (yield* reap(m, P, c, cs, cs.flight)) break;
         }
+      }
+    } else if (kind === 'timed') {
+      // #joinSyncBefore(region, deadline, timeout), with timeout 0
+      const deadline = $A.now();
+      let cancelled = false;
+      for (;;) {
+        const v = yield* P.doneStamp(i32);
+        if (v === r.doneTarget) break;
+        const now = $A.now();
+        if (!cancelled && now >= deadline) {
+          // #cancel(reason): failRegion(i32, CANCELLED); skipUnclaimed of the flight
+          yield* P.failRegion(i32, CANCELLED);
+          m.cancelled.add(r.id);
+          if (cs.flight !== undefined) yield* P.skipUnclaimed(i32, cs.flight.doneTarget);
+          cancelled = true;
+        }
+        if (cancelled && now >= deadline + TIMEOUT_GRACE_MS) {
+          cs.failure = true;
+          break;
+        }
+        if (yield* reap(m, P, c, cs, cs.flight)) break;
+        yield* P.waitDone(i32, v, Math.max(1, (cancelled ? deadline + TIMEOUT_GRACE_MS : deadline) - now));
       }
     } else {
       // #joinAsync(target)
