@@ -106,6 +106,8 @@ export interface Config {
   readonly deaths: number;
   /** Which deaths: 'exit' (process.exit() in a body), 'crash' (silent), or both. */
   readonly deathKinds: readonly ('exit' | 'crash')[];
+  /** False: no reduction, every operation is a scheduling point and every word part of the state. */
+  readonly quiet?: boolean;
   /** Stop once this many states were explored (a guard: the test fails when reached). */
   readonly maxStates: number;
 }
@@ -327,7 +329,8 @@ interface Quiet {
   readonly privateWakes: Set<number>;
 }
 
-function quietWords(workers: number): Quiet {
+function quietWords(workers: number, reduce: boolean): Quiet {
+  if (!reduce) return { quiet: new Set(), privateWakes: new Set() };
   // The barrier and lock words and the work counter (loops of static schedule, no parallel
   // regions), the online count and the serving words (no start waits on them here), and the
   // wake words of ids never used (private to the caller's wakeAll).
@@ -540,7 +543,7 @@ export interface Setup {
 /** Explores the interleavings of `setup` under `cfg` (see the top of this file). */
 export function explore(cfg: Config, setup: Setup, bytes: number): Result {
   const visited = new Map<number, number>();
-  const quiet = quietWords(cfg.workers);
+  const quiet = quietWords(cfg.workers, cfg.quiet !== false);
   const dirty = new Set<number>();
   const res: Result = { executions: 0, states: 0, steps: 0, pruned: 0, outcomes: {}, violation: undefined, trace: undefined, truncated: false };
   // The choice points of the current path: the moves offered and the one taken.
