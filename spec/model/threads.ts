@@ -46,6 +46,8 @@ export interface Protocol {
   openRegion(i32: Int32Array, p: number, maxWorker: number): Gen<void>;
   claimSlot(i32: Int32Array): Gen<number>;
   finishSlot(i32: Int32Array, doneTarget: number): Gen<void>;
+  claimOwnSlot(i32: Int32Array, p: number): Gen<number>;
+  finishOwnSlot(i32: Int32Array): Gen<void>;
   joinSync(i32: Int32Array, doneTarget: number, spinUs: number, deathsSeen: number): Gen<boolean>;
   regionDone(i32: Int32Array, doneTarget: number): Gen<boolean>;
   regionFailure(i32: Int32Array): Gen<number>;
@@ -64,7 +66,7 @@ export interface Protocol {
 
 const USED: readonly (keyof Protocol)[] = [
   'beginServing', 'claimHeld', 'releaseHeld', 'waitForEpoch', 'endServing', 'markDead', 'markStopped', 'deaths', 'isDead', 'settleDeath',
-  'skipUnclaimed', 'resetWorker', 'doneStamp', 'resetForRegion', 'openRegion', 'claimSlot', 'finishSlot', 'joinSync', 'regionDone',
+  'skipUnclaimed', 'resetWorker', 'doneStamp', 'resetForRegion', 'openRegion', 'claimSlot', 'finishSlot', 'claimOwnSlot', 'finishOwnSlot', 'joinSync', 'regionDone',
   'regionFailure', 'failRegion', 'closeBlock', 'stopsDone', 'waitStopped', 'waitDoneAsync', 'waitDone',
   'DEATH_HARMLESS', 'DEATH_BREAKS', 'DEATH_LOSES', 'DEATH_SKIPS', 'DEATH_REPLACE',
 ];
@@ -288,10 +290,11 @@ function* callerThread(m: World, P: Protocol, c: Control, cs: CallerState, worke
     for (let id = 1; id <= r.maxWorker; id++) yield* ensureMember(m, P, c, cs, id);
     yield* publish(m, P, c, cs, r);
     if (kind === 'sync') {
-      // runSync: for (let slot = claimSlot(i32); slot >= 0; slot = claimSlot(i32)) { ...; finishSlot(i32, region.doneTarget) }
-      for (let slot = yield* P.claimSlot(i32); slot >= 0; slot = yield* P.claimSlot(i32)) {
+      // runSync: for (let slot = claimOwnSlot(i32, p); slot >= 0; slot = slot === p - 1 ? -1 : claimOwnSlot(i32, p)) { ...; finishOwnSlot(i32) }
+      const p = r.p;
+      for (let slot = yield* P.claimOwnSlot(i32, p); slot >= 0; slot = slot === p - 1 ? -1 : yield* P.claimOwnSlot(i32, p)) {
         yield* model.body(r, slot);
-        yield* P.finishSlot(i32, r.doneTarget);
+        yield* P.finishOwnSlot(i32);
       }
       // while (!joinSync(i32, region.doneTarget, region.spinUs, this.#pool.deathsSeen)) { if (this.#reap()) break; }
       if (!cs.failure) {
