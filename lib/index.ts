@@ -16,7 +16,7 @@ export type { ModuleBody } from './run/body.js';
 export { sharedArray } from './shared-array.js';
 export type { TypedArrayConstructor } from './shared-array.js';
 export type { LoopBody, RangeBody, Fold, RangeFold, LoopOptionsOf, SharedView } from './types.js';
-export type { LoopOptions, TeamOptions, WaitPolicy } from './options.js';
+export type { LoopOptions, StartOptions, TeamOptions, WaitPolicy } from './options.js';
 export type { LoopContext, RegionContext, WorkshareOptions } from './run/context.js';
 export type { SectionFn, SectionResults, MapFn } from './call/constructs.js';
 export { Mutex, Barrier, atomicAddFloat64, wtime } from './sync.js';

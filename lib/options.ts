@@ -171,6 +171,28 @@ export function checkKeys(name: string, options: unknown, keys: OptionKeys): Rec
   return options as Record<string, unknown>;
 }
 
+/** What `team.start()` starts. */
+export interface StartOptions {
+  /**
+   * Start the workers of asynchronous calls: one more than a synchronous call uses (an
+   * asynchronous call's calling thread runs no body). Default false.
+   */
+  forAsync?: boolean;
+  /** The call size to start for (threads, the calling thread included). Default: the team's numThreads. */
+  numThreads?: number;
+}
+
+const START_KEYS = optionKeys(['forAsync', 'numThreads']);
+
+/** Validates start()'s options: [forAsync, threads]. */
+export function startOptions(options: unknown, teamThreads: number): [boolean, number] {
+  if (typeof options === 'boolean') throw badOption('options', options, 'an object such as { forAsync: true }');
+  const o = checkKeys('options', options, START_KEYS);
+  if (o.forAsync !== undefined && typeof o.forAsync !== 'boolean') throw badOption('forAsync', o.forAsync, 'a boolean');
+  const threads = o.numThreads === undefined ? teamThreads : checkThreads('numThreads', o.numThreads);
+  return [o.forAsync === true, threads];
+}
+
 /** Team-level settings after defaults and environment. */
 export interface TeamSettings {
   readonly numThreads: number;

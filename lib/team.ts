@@ -12,7 +12,7 @@ import { KIND_FOR, KIND_FOR_RANGE, KIND_REDUCE, KIND_REDUCE_RANGE } from './prot
 import { loopCall, newCall, regionCall, type Call, type CallSlot } from './call/call.js';
 import { teamClosed } from './errors.js';
 import { CostModel } from './call/cost.js';
-import { defaultLoopSettings, teamSettings, type LoopSettings, type TeamOptions, type TeamSettings } from './options.js';
+import { defaultLoopSettings, startOptions, teamSettings, type LoopSettings, type StartOptions, type TeamOptions, type TeamSettings } from './options.js';
 import { CONCAT, mapCall, placePairs, probeMapHere, runMapHere, sectionsCall, type MapCall, type MapFn, type SectionFn, type SectionResults } from './call/constructs.js';
 import { Payloads } from './call/payloads.js';
 import type { ToWorker } from './protocol/messages.js';
@@ -232,10 +232,12 @@ export class Team {
   }
 
   /**
-   * Starts every worker now (numThreads - 1, plus one more when `forAsync`) and resolves
-   * when all of them are serving. Optional: loops start workers on their own.
+   * Starts the workers of a call now (numThreads - 1; one more with `forAsync: true`, for
+   * asynchronous calls) and resolves when all of them are serving. Optional: calls start
+   * workers on their own.
    */
-  async start(forAsync = false, threads = this.#settings.numThreads): Promise<void> {
+  async start(options?: StartOptions): Promise<void> {
+    const [forAsync, threads] = startOptions(options, this.#settings.numThreads);
     if (this.#closed) throw teamClosed();
     return this.#pool.start(forAsync, threads);
   }

@@ -732,7 +732,7 @@ function probeBody(lo, hi, s) {
  * measured calls of each form, one slot per thread. Each must be exact.
  */
 async function latencyProbe(team, size, tdesc) {
-  await team.start(true, size);
+  await team.start({ forAsync: true, numThreads: size });
   const options = { shared: { hits: HITS, ms: PROBE_SLOT_MS }, chunk: 1, serialBelowUs: 0 };
   HITS.fill(0);
   let made = 0;

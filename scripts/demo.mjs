@@ -171,7 +171,7 @@ const envThreads = process.env.PARAFOR_NUM_THREADS ?? process.env.OMP_NUM_THREAD
 say(`team size: ${threads} threads (${envThreads !== undefined ? `from the environment, ${envThreads}` : 'one per CPU'}${threads !== numThreads() ? `, at least 2 and at most 16; numThreads() says ${numThreads()}` : ''})`);
 progress('starting the team');
 const t0 = performance.now();
-await team.start(true);
+await team.start({ forAsync: true });
 say(`starting the team's workers took ${ms(performance.now() - t0)} ms, once; every later call reuses them`);
 
 // 2. Process(target=squareInput, args=(v,)) ---------------------------------------------------

@@ -4,7 +4,7 @@ import * as parafor from 'parafor';
 import { Team, sharedArray } from 'parafor';
 
 const team = new Team({ numThreads: 4 });
-beforeAll(() => team.start(true));
+beforeAll(() => team.start({ forAsync: true }));
 afterAll(() => team.close());
 
 describe('parallel regions', () => {

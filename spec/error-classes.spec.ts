@@ -134,7 +134,7 @@ describe('argument errors', () => {
 
 describe('errors raised on a worker come back as the same class with the same code', () => {
   const team = new Team({ numThreads: 3 });
-  beforeAll(() => team.start(true));
+  beforeAll(() => team.start({ forAsync: true }));
   afterAll(() => team.close());
   const kernels = new URL('./fixtures/kernels.js', import.meta.url);
 

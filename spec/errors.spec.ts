@@ -5,7 +5,7 @@ import * as parafor from 'parafor';
 import { runNode } from './helpers.js';
 
 const team = new Team({ numThreads: 3 });
-beforeAll(() => team.start(true));
+beforeAll(() => team.start({ forAsync: true }));
 afterAll(() => team.close());
 
 const noop = () => {};

@@ -43,7 +43,7 @@ async function workerStamps(team: Team, p: number): Promise<number[]> {
 /** A started team of `p` threads that has run a call, and its workers' stamps. */
 async function warmTeam(p: number): Promise<{ team: Team; stamps: number[] }> {
   const team = new Team({ numThreads: p });
-  await team.start(true);
+  await team.start({ forAsync: true });
   await usable(team);
   return { team, stamps: await workerStamps(team, p) };
 }
@@ -342,7 +342,7 @@ describe('timeouts on the serial path', () => {
 describe('workers that die', () => {
   test('a body that calls process.exit(): sync and async calls reject, the worker is replaced', async () => {
     const team = new Team({ numThreads: 3 });
-    await team.start(true);
+    await team.start({ forAsync: true });
     const exit = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'exitOnWorker');
     expect(() => team.parallelForRangeSync(0, 3, exit, { shared: { code: 7 }, chunk: 1, ...NO_FALLBACK })).toThrow(
       /a loop body called process.exit\(7\) on worker \d+; the worker is replaced/,
@@ -412,7 +412,7 @@ process.exit(9);`,
 
   test('a worker that runs out of memory under resourceLimits: the call rejects, the team recovers', async () => {
     const team = new Team({ numThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 8 } });
-    await team.start(true);
+    await team.start({ forAsync: true });
     const err = await team
       .parallelForRange(0, 2, () => {
         const hog: number[][] = [];

@@ -10,7 +10,7 @@ import { Mutex, ParaforRangeError, ParaforTypeError, Team, sharedArray } from 'p
 import { ROOT } from './helpers.js';
 
 const team = new Team({ numThreads: 2 });
-beforeAll(() => team.start(true));
+beforeAll(() => team.start({ forAsync: true }));
 afterAll(() => team.close());
 
 const NO_FALLBACK = { serialBelowUs: 0 };

@@ -44,7 +44,7 @@ describe('a warm clean call settles within a few milliseconds', () => {
     test(`${config.name}: p99 of ${CALLS} sync and ${CALLS} async calls under ${P99_BOUND_MS} ms, every call exact`, async () => {
       const p = config.numThreads;
       const team = new Team({ numThreads: p, ...(config.waitPolicy ? { waitPolicy: config.waitPolicy } : {}) });
-      await team.start(true);
+      await team.start({ forAsync: true });
       const hits = sharedArray(Int32Array, p);
       const options = { shared: { hits, ms: SLOT_MS }, chunk: 1, serialBelowUs: 0 };
       // Warm: every worker started and has run the body, sync and async.

@@ -99,7 +99,7 @@ describe('after a worker dies, the next call', () => {
     // The endless body keeps writing after the cancel; once the call rejects (its workers
     // terminated), nothing may change the array any more.
     const team = new Team({ numThreads: 2 });
-    await team.start(true);
+    await team.start({ forAsync: true });
     const word = sharedArray(Int32Array, 1);
     await expect(team.parallelFor(0, 2, (i, s) => {
       for (;;) Atomics.add(s.word, 0, 1);
@@ -116,13 +116,13 @@ describe('a start() outside the queue beside a call whose worker dies', () => {
   test('the failing call rejects, the start resolves, queued calls stay exact (the text loader starts the team this way)', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const team = new Team({ numThreads: 3 });
-      const started = team.start(true);
+      const started = team.start({ forAsync: true });
       const dying = team.parallelReduce(0, 200, (a: number, i) => {
         if (i === 150) process.exit(7);
         return a + i;
       }, 'sum', { serialBelowUs: 0 });
       const after = team.parallelReduce(0, 1000, (a: number, i) => a + i, 'sum', { serialBelowUs: 0 });
-      const again = team.start(true);
+      const again = team.start({ forAsync: true });
       await expect(dying).rejects.toThrow('process.exit(7)');
       expect(await after).toBe(499500);
       await started;
@@ -135,7 +135,7 @@ describe('a start() outside the queue beside a call whose worker dies', () => {
 describe('a synchronous call with a timeout', () => {
   test('settles at its deadline plus the grace period even when the body never returns', async () => {
     const team = new Team({ numThreads: 2 });
-    await team.start(true);
+    await team.start({ forAsync: true });
     const t0 = performance.now();
     expect(() => team.parallelForSync(0, 4, () => {
       for (;;);

@@ -2,7 +2,7 @@
 import { Team, sharedArray, type ReducerName, type Schedule } from 'parafor';
 
 const team = new Team({ numThreads: 4 });
-beforeAll(() => team.start(true));
+beforeAll(() => team.start({ forAsync: true }));
 afterAll(() => team.close());
 
 const NO_FALLBACK = { serialBelowUs: 0 };

@@ -27,7 +27,7 @@ describe('parallelism is proven, not assumed', () => {
     test(`${t} threads are inside the body at once (sync and async)`, async () => {
       const team = new Team({ numThreads: t });
       try {
-        await team.start(true);
+        await team.start({ forAsync: true });
         for (const async of [false, true]) {
           const arrived = sharedArray(Int32Array, 1);
           const ok = sharedArray(Int32Array, t);
@@ -43,10 +43,33 @@ describe('parallelism is proven, not assumed', () => {
   }
 });
 
+describe('start()', () => {
+  test('starts the workers of a call size: sync (T - 1), async (T), or another size; bad options are refused by name', async () => {
+    const team = new Team({ numThreads: 3 });
+    try {
+      await team.start();
+      expect(team.workersStarted).toBe(2);
+      await team.start({ forAsync: true });
+      expect(team.workersStarted).toBe(3);
+      await team.start({ numThreads: 5 });
+      expect(team.workersStarted).toBe(4);
+      await expect(team.start(true as never)).rejects.toThrow('`options` must be an object such as { forAsync: true }, got true');
+      await expect(team.start({ forAsync: 1 } as never)).rejects.toThrow('`forAsync` must be a boolean, got 1');
+      await expect(team.start({ numThreads: 0 })).rejects.toThrow(/^`numThreads` must be/);
+      await expect(team.start({ threads: 2 } as never)).rejects.toThrow(/^unknown option `threads` in `options`; known options: forAsync, numThreads/);
+      // The calls after a refused start are exact.
+      expect(team.parallelReduceSync(0, 1000, (acc: number, i: number) => acc + i, 'sum', { serialBelowUs: 0 })).toBe(499500);
+    } finally {
+      await team.close();
+    }
+    await expect(team.start()).rejects.toThrow(/closed/);
+  });
+});
+
 describe('nesting', () => {
   test('a parafor call inside a body runs serially on that thread, never deadlocks', async () => {
     const team = new Team({ numThreads: 3 });
-    await team.start(true);
+    await team.start({ forAsync: true });
     const out = sharedArray(Int32Array, 12);
     const inner = sharedArray(Int32Array, 10);
     const body = moduleBody(new URL('./fixtures/kernels.js', import.meta.url), 'nested');
@@ -253,7 +276,7 @@ describe('lifecycle', () => {
       const a = sharedArray(Float64Array, 1000);
       parallelForSync(0, 1000, (i, s) => { s.a[i] = i; }, { shared: { a }, serialBelowUs: 0 });
       const t = new Team({ numThreads: 3 });
-      await t.start(true);
+      await t.start({ forAsync: true });
       const s = await parallelReduce(0, 1000, (acc, i, sh) => acc + sh.a[i], 'sum', { shared: { a }, serialBelowUs: 0 });
       console.log('sum', s, t.parallelReduceSync(0, 10, (x, i) => x + i, 'sum', { serialBelowUs: 0 }));
     `);
@@ -302,7 +325,7 @@ describe('lifecycle', () => {
       const made = hasPrestarted();
       await new Promise((r) => setTimeout(r, 50)); // the warm-up runs here, on a team of its own
       const afterWarmUp = hasPrestarted();
-      await t.start(true);
+      await t.start({ forAsync: true });
       const sum = await t.parallelReduce(0, 1000, (acc, i) => acc + i, 'sum', { serialBelowUs: 0 });
       console.log(noneStarted, before, made, afterWarmUp, hasPrestarted(), t.workersStarted, sum);
       await t.close();

@@ -12,7 +12,7 @@ import { linesRefText, randomText, scratchDir } from './text-fixtures.js';
 
 const team = new Team({ numThreads: 3 });
 const tmp = scratchDir('loader');
-beforeAll(() => team.start(true));
+beforeAll(() => team.start({ forAsync: true }));
 afterAll(async () => {
   await team.close();
   tmp.cleanup();

@@ -19,7 +19,7 @@ const HANDSHAKE_FOLD = probe('handshakeFold');
  */
 async function startTeam(waitPolicy?: 'active'): Promise<Team> {
   const team = new Team({ numThreads: 2, waitPolicy });
-  await team.start(true);
+  await team.start({ forAsync: true });
   const meet = sharedArray(Int32Array, 32);
   await team.parallelFor(0, 2, HANDSHAKE, { serialBelowUs: 0, shared: { meet } });
   await team.parallelReduce(0, 2, HANDSHAKE_FOLD, 'sum', { serialBelowUs: 0, shared: { meet } });

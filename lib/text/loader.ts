@@ -45,7 +45,7 @@ async function withParts<T>(path: string, o: TextSettings, use: (file: OpenFile,
     // Every worker of the team serving before the first region. Slots are claimed, not
     // assigned: on a cold team the first worker up would claim every part in turn and read
     // the file alone.
-    await o.team.start(true);
+    await o.team.start({ forAsync: true });
     const cuts = lineCuts(file.size, o.numThreads, fileWindow(file));
     const result = await use(file, cuts);
     checkUnchanged(file);

@@ -52,7 +52,7 @@ const mandelBody = (acc, lo, hi, s) => {
 };
 
 const team = new Team({ numThreads: cores });
-await team.start(false);
+await team.start();
 const one = { numThreads: 1, serialBelowUs: 0 };
 const all = { serialBelowUs: 0 };
 const mandelShared = { side: SIDE, iter: ITER };

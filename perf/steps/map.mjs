@@ -33,7 +33,7 @@ const CASES = [
 const same = (a, b) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
 const team = new Team({ numThreads: availableParallelism() });
-await team.start(true);
+await team.start({ forAsync: true });
 const results = [];
 let failed = 0;
 for (const c of CASES) {

@@ -89,9 +89,9 @@ function cEpcc(t, policy) {
 
 async function overheads(t) {
   const team = new Team({ numThreads: t });
-  await team.start(true);
+  await team.start({ forAsync: true });
   const passive = new Team({ numThreads: t, waitPolicy: 'passive' });
-  await passive.start(true);
+  await passive.start({ forAsync: true });
   const s = shared;
   const r = { threads: t };
   r.delay = await repeated('delay', () => delayBody(0, s));

@@ -136,7 +136,7 @@ try {
   console.log(`generated ${SIZE} bytes in ${((performance.now() - t0) / 1e3).toFixed(1)} s: ${file}`);
   // Page cache warm for everyone: every method then reads from memory.
   wc('-l', file);
-  await team.start(true);
+  await team.start({ forAsync: true });
 
   // CPU control: how much a second thread buys on this machine right now, with no I/O at all.
   const sqrt = (acc, lo, hi) => {
