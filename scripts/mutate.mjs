@@ -112,7 +112,7 @@ const CATALOGUE = [
   {
     id: 'dead-no-mark',
     file: T,
-    find: '  Atomics.store(i32, deadWord(id), 1);\n',
+    find: '  Atomics.store(i32, deadWord(id), DEAD);\n',
     replace: '',
     what: 'markDead does not mark the worker dead',
   },
@@ -154,15 +154,15 @@ const CATALOGUE = [
   {
     id: 'sleep-no-last-look',
     file: T,
-    find: '    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, 1);\n',
-    replace: '    Atomics.wait(i32, wake, 1);\n',
+    find: '    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, ASLEEP);\n',
+    replace: '    Atomics.wait(i32, wake, ASLEEP);\n',
     what: "a worker sleeps without its last look at the epoch after counting itself: a region published in between is slept through (the sleepers' Dekker pattern)",
   },
   {
     id: 'wake-skips-last-worker',
     file: T,
-    find: '  for (let id = 1; id <= maxWorker; id++) {\n    const w = wakeWord(id);\n    if (i32[w] !== 0',
-    replace: '  for (let id = 1; id < maxWorker; id++) {\n    const w = wakeWord(id);\n    if (i32[w] !== 0',
+    find: '  for (let id = 1; id <= maxWorker; id++) {\n    const w = wakeWord(id);\n    if (i32[w] !== AWAKE',
+    replace: '  for (let id = 1; id < maxWorker; id++) {\n    const w = wakeWord(id);\n    if (i32[w] !== AWAKE',
     what: 'a region never wakes the last worker it uses',
   },
   {

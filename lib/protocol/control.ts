@@ -117,18 +117,33 @@ export function holdWord(id: number): number {
   return CTRL_HOLD + id * LINE;
 }
 
-/** 1 once worker `id` has died (written by the supervisor; reset by the caller before it starts a replacement). */
+/** Worker `id`'s dead word: ALIVE or DEAD. */
 export function deadWord(id: number): number {
   return CTRL_HOLD + id * LINE + 1;
 }
 
+/** Dead word: the worker has not died (or the id is to be started again). */
+export const ALIVE = 0;
 /**
- * 1 while worker `id` serves regions. 0 -> 1: the worker, when it enters its loop; 1 -> 0: the
- * worker's exit hook (process.exit) or the supervisor (any death), each then bumping CTRL_ONLINE.
+ * Dead word: the worker has died. ALIVE -> DEAD: the supervisor only (markDead), on the
+ * worker's exit or error event. DEAD -> ALIVE: the caller only, before it starts a replacement
+ * with the same id (resetWorker).
  */
+export const DEAD = 1;
+
+/** Worker `id`'s serving word: NOT_SERVING or SERVING. */
 export function servingWord(id: number): number {
   return CTRL_HOLD + id * LINE + 2;
 }
+
+/** Serving word: the worker is starting, or gone. */
+export const NOT_SERVING = 0;
+/**
+ * Serving word: the worker serves regions. NOT_SERVING -> SERVING: the worker, when it enters
+ * its loop (beginServing). SERVING -> NOT_SERVING: the worker's exit hook (endServing) or the
+ * supervisor (markDead), each then bumping CTRL_ONLINE; the caller, before a start (resetWorker).
+ */
+export const SERVING = 1;
 
 /** Workers that have died, ever. The supervisor adds 1 (after marking the dead word) and notifies CTRL_DONE. */
 export const CTRL_DEATHS = CTRL_HOLD + (MAX_THREADS + 1) * LINE;
@@ -146,10 +161,20 @@ export const CTRL_STOPPED = CTRL_DEATHS + 1;
  */
 export const CTRL_WAKE = CTRL_DEATHS + LINE;
 
-/** Worker `id`'s wake word. */
+/** Worker `id`'s wake word: AWAKE or ASLEEP. */
 export function wakeWord(id: number): number {
   return CTRL_WAKE + id * LINE;
 }
+
+/** Wake word: the worker is not in Atomics.wait on it, nor about to be. */
+export const AWAKE = 0;
+/**
+ * Wake word: the worker sleeps, or is about to, in Atomics.wait on it. AWAKE -> ASLEEP: the
+ * worker only, before its last look at the epoch (waitForEpoch). ASLEEP -> AWAKE: the caller's
+ * swap when a region needs the worker (wakeForRegion, wakeAll: whoever swaps notifies), or the
+ * worker when it is up again.
+ */
+export const ASLEEP = 1;
 
 /** Bytes of the control buffer. */
 export const CONTROL_BYTES = (CTRL_WAKE + (MAX_THREADS + 1) * LINE) * 4;

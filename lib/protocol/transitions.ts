@@ -56,6 +56,12 @@ import {
   MAX_UNITS,
   KIND_REGION,
   WORKER_LOST,
+  ALIVE,
+  ASLEEP,
+  AWAKE,
+  DEAD,
+  NOT_SERVING,
+  SERVING,
 } from './control.js';
 
 /** Joins sleep at most this long, then look again: a death's notify just before a sleep begins is lost. */
@@ -173,11 +179,11 @@ export function spinWhileEquals(i32: Int32Array, index: number, value: number, s
 export function waitForEpoch(i32: Int32Array, seen: number, spinUs: number, wake: number): void {
   if (spinWhileEquals(i32, CTRL_EPOCH, seen, spinUs)) return;
   while (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) {
-    Atomics.store(i32, wake, 1);
+    Atomics.store(i32, wake, ASLEEP);
     Atomics.add(i32, CTRL_SLEEPERS, 1);
-    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, 1);
+    if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN) Atomics.wait(i32, wake, ASLEEP);
     Atomics.sub(i32, CTRL_SLEEPERS, 1);
-    Atomics.store(i32, wake, 0);
+    Atomics.store(i32, wake, AWAKE);
   }
 }
 
@@ -193,7 +199,7 @@ export function wakeForRegion(i32: Int32Array, maxWorker: number): void {
   if (Atomics.load(i32, CTRL_SLEEPERS) === 0) return;
   for (let id = 1; id <= maxWorker; id++) {
     const w = wakeWord(id);
-    if (i32[w] !== 0 && Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
+    if (i32[w] !== AWAKE && Atomics.exchange(i32, w, AWAKE) !== AWAKE) Atomics.notify(i32, w);
   }
 }
 
@@ -205,7 +211,7 @@ export function wakeForRegion(i32: Int32Array, maxWorker: number): void {
 export function wakeAll(i32: Int32Array, upTo: number): void {
   for (let id = 1; id <= upTo; id++) {
     const w = wakeWord(id);
-    if (Atomics.exchange(i32, w, 0) !== 0) Atomics.notify(i32, w);
+    if (Atomics.exchange(i32, w, AWAKE) !== AWAKE) Atomics.notify(i32, w);
   }
 }
 
@@ -378,7 +384,7 @@ export function regionMemberLost(sync: Int32Array, lostCode: number): boolean {
 
 /** Worker `id` serves regions from now on: its serving word, and a wake for those waiting on starts. */
 export function beginServing(i32: Int32Array, id: number): void {
-  Atomics.store(i32, servingWord(id), 1);
+  Atomics.store(i32, servingWord(id), SERVING);
   bumpOnline(i32);
 }
 
@@ -412,7 +418,7 @@ export function releaseHeld(i32: Int32Array, id: number, doneTarget: number): vo
  * take slots of a region published after (design.md#faults, rule 1).
  */
 export function endServing(i32: Int32Array, id: number, slot: number, doneTarget: number): void {
-  Atomics.store(i32, servingWord(id), 0);
+  Atomics.store(i32, servingWord(id), NOT_SERVING);
   bumpOnline(i32);
   if (slot < 0) return;
   failSlot(i32, slot);
@@ -425,8 +431,8 @@ export function endServing(i32: Int32Array, id: number, slot: number, doneTarget
  * (CTRL_ONLINE), barriers and critical sections of parallel regions.
  */
 export function markDead(i32: Int32Array, id: number): void {
-  Atomics.store(i32, servingWord(id), 0);
-  Atomics.store(i32, deadWord(id), 1);
+  Atomics.store(i32, servingWord(id), NOT_SERVING);
+  Atomics.store(i32, deadWord(id), DEAD);
   Atomics.add(i32, CTRL_DEATHS, 1);
   bumpOnline(i32);
   Atomics.notify(i32, CTRL_DONE);
@@ -441,7 +447,7 @@ export function deaths(i32: Int32Array): number {
 
 /** Whether worker `id` is marked dead. */
 export function isDead(i32: Int32Array, id: number): boolean {
-  return Atomics.load(i32, deadWord(id)) !== 0;
+  return Atomics.load(i32, deadWord(id)) === DEAD;
 }
 
 /** Worker `id`'s hold word: 0, HOLD_CLAIMING, or the id of the region whose slot it holds. */
@@ -485,7 +491,7 @@ export function settleDeath(i32: Int32Array, id: number, r: RegionRef): number {
 
 /** Whether worker `id` serves regions. */
 export function isServing(i32: Int32Array, id: number): boolean {
-  return Atomics.load(i32, servingWord(id)) === 1;
+  return Atomics.load(i32, servingWord(id)) === SERVING;
 }
 
 /** The value to wait on for a change in who serves (CTRL_ONLINE). */
@@ -495,9 +501,9 @@ export function onlineStamp(i32: Int32Array): number {
 
 /** The caller, before it starts worker `id` (again): its dead, hold and serving words start at 0. */
 export function resetWorker(i32: Int32Array, id: number): void {
-  Atomics.store(i32, deadWord(id), 0);
+  Atomics.store(i32, deadWord(id), ALIVE);
   Atomics.store(i32, holdWord(id), 0);
-  Atomics.store(i32, servingWord(id), 0);
+  Atomics.store(i32, servingWord(id), NOT_SERVING);
 }
 
 /** The caller wakes a join that must look again (a failure recorded off the join). */

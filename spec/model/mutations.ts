@@ -35,7 +35,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'markDead does not mark the dead word',
-    find: 'Atomics.store(i32, deadWord(id), 1);',
+    find: 'Atomics.store(i32, deadWord(id), DEAD);',
     replace: ';',
   },
   {
@@ -60,8 +60,8 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'waitForEpoch sleeps without looking at the epoch again',
-    find: 'if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN)\n            Atomics.wait(i32, wake, 1);',
-    replace: 'Atomics.wait(i32, wake, 1);',
+    find: 'if (Atomics.load(i32, CTRL_EPOCH) === seen && Atomics.load(i32, CTRL_STATE) === TEAM_OPEN)\n            Atomics.wait(i32, wake, ASLEEP);',
+    replace: 'Atomics.wait(i32, wake, ASLEEP);',
   },
   {
     name: 'the asynchronous join sleeps without its time slice',
