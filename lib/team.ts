@@ -68,7 +68,7 @@ export class Team {
     // call of a module-level function) starts a supervisor ahead of its workers and schedules
     // the idle-time warm-up, once per process (threads/prestart.ts, call/warm.ts).
     prestartSupervisor();
-    scheduleWarmUp();
+    scheduleWarmUp(() => new Team({ numThreads: 2 }));
     this.#forkJoin = new ForkJoin(this.#settings, cpuCount(), this.#pool, this.#registry, this.#payloads, this.#costs, this.#serialRuns);
     this.#dispatch = new Dispatch(this.#registry, this.#costs, () => this.#forkJoin.asyncHeld);
   }

@@ -79,7 +79,7 @@ import {
   resetForRegion,
   skipUnclaimed,
 } from '#internal/protocol/transitions.js';
-import { readRegion, writeRegion, type Region } from '#internal/run/slot.js';
+import { readRegion, writeRegion, type Region } from '#internal/protocol/region.js';
 
 // ---- the model's state --------------------------------------------------------------------
 

@@ -55,6 +55,32 @@ test("a worker loads what it runs: no module of call/, threads/ other than its o
   expect(loaded).toContain('run/slot.js');
 });
 
+test('lib/ has no import circle (value imports of the built modules)', () => {
+  const files = filesUnder('dist', '.js');
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const src = readFileSync(path.join(ROOT, file), 'utf8');
+    edges.set(
+      file,
+      [...src.matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+'(\.[^']+)'/gms)].map((m) => path.normalize(path.join(path.dirname(file), m[1]!))),
+    );
+  }
+  // Depth-first search: a module met again while still on the path closes a circle.
+  const state = new Map<string, 'open' | 'done'>();
+  const circles: string[] = [];
+  const visit = (f: string, trail: string[]): void => {
+    state.set(f, 'open');
+    for (const t of edges.get(f) ?? []) {
+      if (state.get(t) === 'open') circles.push([...trail.slice(trail.indexOf(t)), t].join(' -> '));
+      else if (state.get(t) === undefined) visit(t, [...trail, t]);
+    }
+    state.set(f, 'done');
+  };
+  for (const f of files) if (state.get(f) === undefined) visit(f, [f]);
+  expect(circles).toEqual([]);
+  expect(files.length).toBeGreaterThan(30);
+});
+
 test('lint refuses a wrong-way import in every folder, and allows a right-way one', () => {
   // One ESLint process over source text placed (virtually) in each folder.
   const cases: Array<[file: string, source: string, refused: boolean]> = [

@@ -286,7 +286,7 @@ describe('lifecycle', () => {
   });
 
   test('the idle-time warm-up runs every loop form on its own team without starting a worker', async () => {
-    const team = warmUp();
+    const team = warmUp(() => new Team({ numThreads: 2 }));
     expect(team.workersStarted).toBe(0);
     await team.close();
   });

@@ -6,7 +6,7 @@ import { loopOptionOnRegion } from '../errors.js';
 import { KIND_REDUCE, KIND_REDUCE_RANGE, KIND_REGION, SCHED_STATIC } from '../protocol/control.js';
 import { checkBounds, loopSettings, type LoopSettings, type TeamSettings } from '../options.js';
 import { REDUCER_CUSTOM, resolveReducer, type ResolvedReducer } from '../run/reducers.js';
-import type { Region } from '../run/slot.js';
+import type { Region } from '../protocol/region.js';
 import type { Registry } from './registry.js';
 
 function isReduce(kind: number): boolean {

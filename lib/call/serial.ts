@@ -13,7 +13,8 @@ import { REDUCER_CUSTOM, type ResolvedReducer } from '../run/reducers.js';
 import type { Registry } from './registry.js';
 import { passingRunner, type Runner } from '../run/body.js';
 import { LoopContext, RegionContext } from '../run/context.js';
-import { newScratch, runSerialBlocks, runSlot, type Region } from '../run/slot.js';
+import { newScratch, runSerialBlocks, runSlot } from '../run/slot.js';
+import type { Region } from '../protocol/region.js';
 import { frozenView } from '../run/shared.js';
 import { enterRegion, leaveRegion } from '../run/state.js';
 

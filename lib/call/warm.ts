@@ -10,7 +10,6 @@
  * PARAFOR_WARMUP=0 turns it off.
  */
 import { isMainThread, readEnv } from '../platform/index.js';
-import { Team } from '../team.js';
 import { withoutPrestarted } from '../threads/prestart.js';
 
 /** Tiny bodies of each loop form; they cannot capture anything, like every body. */
@@ -25,11 +24,19 @@ function each(i: number, s: { a: Float64Array }): void {
   s.a[i] = -i;
 }
 
-/** Runs the warm-up loops now (exported for the spec that checks it starts no worker). */
-export function warmUp(): Team {
+/** What the warm-up needs of a team (a Team; passed in, so that this file does not import team.ts, which calls it). */
+export interface WarmTeam {
+  parallelForRangeSync(start: number, end: number, body: typeof range, options: { shared: { a: Float64Array } }): void;
+  parallelReduceRangeSync(start: number, end: number, body: typeof fold, reducer: 'sum', options: { shared: { a: Float64Array } }): number;
+  parallelForSync(start: number, end: number, body: typeof each, options: { shared: { a: Float64Array } }): void;
+  close(): Promise<void>;
+}
+
+/** Runs the warm-up loops now on a team of two that `makeTeam` makes (exported for the spec that checks it starts no worker). */
+export function warmUp<T extends WarmTeam>(makeTeam: () => T): T {
   // The prestarted supervisor is out of reach: with it, a cold call starts its workers at once.
   return withoutPrestarted(() => {
-    const team = new Team({ numThreads: 2 });
+    const team = makeTeam();
     const shared = { a: new Float64Array(new SharedArrayBuffer(8 * 8)) };
     // The first call of each form goes the cold way (cost unknown: the parallel path with the
     // calling thread taking every slot); the next ones take the serial path.
@@ -45,14 +52,15 @@ export function warmUp(): Team {
 /** Whether scheduleWarmUp() has run (once per process; the warm-up's own team makes it run again). */
 let scheduled = false;
 
-export function scheduleWarmUp(): void {
+/** Schedules the warm-up for when the event loop is next idle, once per process, on a team that `makeTeam` makes. */
+export function scheduleWarmUp(makeTeam: () => WarmTeam): void {
   // Only the main thread: a worker that imports parafor runs its calls nested anyway.
   if (scheduled || !isMainThread) return;
   scheduled = true;
   if (readEnv('PARAFOR_WARMUP') === '0') return;
   setImmediate(() => {
     try {
-      void warmUp().close();
+      void warmUp(makeTeam).close();
     } catch {
       // The program's own calls will report whatever went wrong here.
     }

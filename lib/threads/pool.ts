@@ -32,7 +32,8 @@ import {
   waitStopped,
   wakeJoin,
 } from '../protocol/transitions.js';
-import type { Between, Region } from '../run/slot.js';
+import type { Between } from '../run/slot.js';
+import type { Region } from '../protocol/region.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 

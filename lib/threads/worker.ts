@@ -21,7 +21,8 @@ import {
 } from '../protocol/control.js';
 import { compileSource, Runners } from '../run/body.js';
 import { builtinIdentity, REDUCER_CUSTOM } from '../run/reducers.js';
-import { newRegion, newScratch, readRegion, runSlot, type Region } from '../run/slot.js';
+import { newScratch, runSlot } from '../run/slot.js';
+import { newRegion, readRegion, type Region } from '../protocol/region.js';
 import { enterWorker } from '../run/state.js';
 import { beginServing, claimHeld, endServing, failSlot, releaseHeld, waitForEpoch } from '../protocol/transitions.js';
 import { recordError, internalError, moduleBodyNotFunction, bodyCalledExit } from '../errors.js';

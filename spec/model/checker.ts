@@ -51,7 +51,7 @@ import {
   servingWord,
   wakeWord,
 } from '#internal/protocol/control.js';
-import type { Region } from '#internal/run/slot.js';
+import type { Region } from '#internal/protocol/region.js';
 
 /** An operation a thread is about to make (its scheduling point). */
 export interface Op {

@@ -23,7 +23,7 @@ import {
   type Control,
 } from '#internal/protocol/control.js';
 import * as control from '#internal/protocol/control.js';
-import { readRegion, writeRegion, type Region } from '#internal/run/slot.js';
+import { readRegion, writeRegion, type Region } from '#internal/protocol/region.js';
 import { $A, model, type Gen, type Setup, type Thread, type World } from './checker.js';
 import type { Generated } from './transform.js';
 
