@@ -11,7 +11,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 out=${STRESS_OUT:-$work/results}
 mkdir -p "$out"
-cp -r "$root/package.json" "$root/README.md" "$root/docs" "$root/dist" "$root/build" "$root/node_modules" "$root/scripts" "$root/lib" "$root/spec" "$work/"
+cp -r "$root/package.json" "$root/README.md" "$root/CHANGELOG.md" "$root/LICENSE" "$root/eslint.config.js" "$root"/tsconfig*.json "$root/docs" "$root/dist" "$root/build" "$root/node_modules" "$root/scripts" "$root/lib" "$root/spec" "$root/perf" "$root/smoke" "$work/"
 cd "$work" || exit 1
 failed=0
 for k in $(seq 1 "$runs"); do
